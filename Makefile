@@ -22,7 +22,7 @@ setup:
 	@bash scripts/setup.sh
 
 run: setup
-	@$(ENV) billiards_graph --ros-args -p camera_driver.source:='$(SOURCE)' -p web_video_server.port:=$(WEB_PORT)
+	@$(ENV) billiards_graph --source '$(SOURCE)' --web-port $(WEB_PORT)
 
 test: setup
 	@$(ENV) python -m pytest src/billiards_vision/test $(PYTEST_ARGS)

@@ -1,0 +1,38 @@
+# Copyright 2026 The billiards_vision authors
+# SPDX-License-Identifier: Apache-2.0
+"""The `main()` every node executable shares: init, spin, clean shutdown on SIGINT/SIGTERM."""
+from __future__ import annotations
+
+import sys
+from typing import Callable, Optional
+
+import rclpy
+from rclpy.executors import ExternalShutdownException
+from rclpy.node import Node
+
+
+def run_node(factory: Callable[[], Node], args: Optional[list] = None) -> int:
+    """Create the node with `factory()`, spin until shutdown, return the exit code.
+
+    A node may set `node.exit_code` (e.g. the camera driver after too many failed
+    reconnects) before calling rclpy.shutdown(); that code is returned so
+    launch's `respawn` sees the failure. Start-up errors (bad parameters) print
+    the reason and return 2.
+    """
+    rclpy.init(args=args if args is not None else sys.argv)
+    node = None
+    code = 0
+    try:
+        node = factory()
+        rclpy.spin(node)
+    except (KeyboardInterrupt, ExternalShutdownException):
+        code = 0
+    except ValueError as exc:  # invalid parameters at start-up
+        print(f'[error] {exc}', file=sys.stderr)
+        code = 2
+    finally:
+        if node is not None:
+            code = getattr(node, 'exit_code', code) or code
+            node.destroy_node()
+        rclpy.try_shutdown()
+    return code

@@ -1,0 +1,269 @@
+# Copyright 2026 The billiards_vision authors
+# SPDX-License-Identifier: Apache-2.0
+"""HTTP side of the web video server (aiohttp). No ROS imports.
+
+Endpoints follow web_video_server: `/` (topic list), `/stream`,
+`/stream_viewer`, `/snapshot`, plus `/topics` and `/health` (JSON).
+The ROS side is reached only through a `hub` object:
+  hub.acquire(topic, qos_profile, transport) -> TopicFrames  (one per topic, shared)
+  hub.release(topic)
+  hub.image_topics() -> list[(name, type)]
+  hub.health() -> dict
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from aiohttp import web
+
+from .frames import FrameError, TopicFrames
+
+BOUNDARY = 'billiardsframe'
+STREAM_TYPES = {'mjpeg': ('jpeg', 'image/jpeg'), 'png': ('png', 'image/png')}
+UNSUPPORTED_TYPES = ('ros_compressed', 'vp8', 'vp9', 'h264')
+QOS_PROFILES = ('default', 'system_default', 'sensor_data')
+TRANSPORTS = ('raw', 'compressed')
+MAX_SIDE = 8192
+NO_CACHE = {'Cache-Control': 'no-cache, no-store, must-revalidate, max-age=0', 'Pragma': 'no-cache',
+            'Expires': '0', 'Access-Control-Allow-Origin': '*'}
+log = logging.getLogger('web_video_server')
+
+
+@dataclass
+class ServerSettings:
+    default_stream_type: str = 'mjpeg'
+    quality: int = 80
+    max_fps: float = 30.0
+    write_timeout: float = 10.0
+    snapshot_timeout: float = 2.0
+    default_qos_profile: str = 'sensor_data'
+
+
+class BadRequest(web.HTTPBadRequest):
+    def __init__(self, reason: str):
+        super().__init__(text=reason + '\n', content_type='text/plain')
+
+
+@dataclass
+class StreamRequest:
+    topic: str
+    fmt: str
+    mime: str
+    width: int
+    height: int
+    quality: int
+    fps: float
+    invert: bool
+    qos_profile: str
+    transport: str
+
+
+def _int(query, name: str, default: int, lo: int, hi: int) -> int:
+    raw = query.get(name)
+    if raw is None or raw == '':
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequest(f'{name} must be an integer, got {raw!r}') from None
+    if not lo <= value <= hi:
+        raise BadRequest(f'{name} must be between {lo} and {hi}, got {value}')
+    return value
+
+
+def _float(query, name: str, default: float, lo: float, hi: float) -> float:
+    raw = query.get(name)
+    if raw is None or raw == '':
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise BadRequest(f'{name} must be a number, got {raw!r}') from None
+    if not lo <= value <= hi:
+        raise BadRequest(f'{name} must be between {lo:g} and {hi:g}, got {value:g}')
+    return value
+
+
+def parse_stream_request(query, settings: ServerSettings, stream: bool = True) -> StreamRequest:
+    """Validate query parameters; raises BadRequest (400) with the reason."""
+    topic = query.get('topic', '')
+    if not topic:
+        raise BadRequest('missing required query parameter: topic (e.g. ?topic=/camera/image_raw)')
+    if not topic.startswith('/'):
+        topic = '/' + topic
+    if any(c.isspace() for c in topic) or '//' in topic:
+        raise BadRequest(f'invalid topic name {topic!r}')
+    kind = query.get('type', settings.default_stream_type) if stream else 'mjpeg'
+    if kind in UNSUPPORTED_TYPES:
+        raise BadRequest(f'stream type {kind!r} is not supported here; supported: {", ".join(STREAM_TYPES)}')
+    if kind not in STREAM_TYPES:
+        raise BadRequest(f'unknown stream type {kind!r}; supported: {", ".join(STREAM_TYPES)}')
+    fmt, mime = STREAM_TYPES[kind]
+    invert = query.get('invert', 'false').lower()
+    if invert not in ('', 'true', 'false', '1', '0'):
+        raise BadRequest(f'invert must be true or false, got {invert!r}')
+    qos = query.get('qos_profile', settings.default_qos_profile)
+    if qos not in QOS_PROFILES:
+        raise BadRequest(f'unknown qos_profile {qos!r}; allowed: {", ".join(QOS_PROFILES)}')
+    transport = query.get('default_transport', 'raw')
+    if transport not in TRANSPORTS:
+        raise BadRequest(f'unknown default_transport {transport!r}; allowed: {", ".join(TRANSPORTS)}')
+    return StreamRequest(
+        topic=topic, fmt=fmt, mime=mime,
+        width=_int(query, 'width', 0, 0, MAX_SIDE), height=_int(query, 'height', 0, 0, MAX_SIDE),
+        quality=_int(query, 'quality', settings.quality, 1, 100),
+        fps=_float(query, 'fps', settings.max_fps, 0.1, settings.max_fps),
+        invert=invert in ('true', '1'), qos_profile=qos, transport=transport)
+
+
+class VideoServer:
+    """aiohttp application serving the hub's topics."""
+
+    def __init__(self, hub, settings: ServerSettings, encoder_threads: int = 2):
+        self.hub = hub
+        self.settings = settings
+        self.encoder = ThreadPoolExecutor(max_workers=encoder_threads, thread_name_prefix='mjpeg-encode')
+        self.started = time.time()
+        self.clients = 0
+        self.parts_sent = 0
+        self.app = web.Application(middlewares=[self._errors])
+        self.app.add_routes([
+            web.get('/', self.index), web.get('/stream', self.stream),
+            web.get('/stream_viewer', self.stream_viewer), web.get('/snapshot', self.snapshot),
+            web.get('/topics', self.topics), web.get('/health', self.health),
+        ])
+
+    @web.middleware
+    async def _errors(self, request, handler):
+        try:
+            return await handler(request)
+        except web.HTTPNotFound:
+            raise web.HTTPNotFound(text=f'no such page: {request.path}; see / for the topic list\n')
+        except web.HTTPMethodNotAllowed as exc:
+            raise web.HTTPMethodNotAllowed(request.method, exc.allowed_methods,
+                                           text=f'{request.method} is not allowed here; use GET\n')
+
+    async def index(self, request: web.Request) -> web.Response:
+        rows = []
+        for name, kind in self.hub.image_topics():
+            q = quote(name, safe='/')
+            rows.append(f'<li><b>{html.escape(name)}</b> <small>({html.escape(kind)})</small> '
+                        f'<a href="/stream_viewer?topic={q}">viewer</a> '
+                        f'<a href="/stream?topic={q}">stream</a> <a href="/snapshot?topic={q}">snapshot</a></li>')
+        body = ('<!doctype html><html><head><meta charset="utf-8"><title>billiards_vision video</title></head>'
+                '<body><h1>Image topics</h1><ul id="topics">' + ''.join(rows or ['<li>no image topics yet</li>']) +
+                '</ul><p><a href="/health">health</a></p></body></html>')
+        return web.Response(text=body, content_type='text/html', headers=NO_CACHE)
+
+    async def stream_viewer(self, request: web.Request) -> web.Response:
+        req = parse_stream_request(request.query, self.settings)
+        src = '/stream?' + request.query_string
+        body = ('<!doctype html><html><head><meta charset="utf-8"><title>' + html.escape(req.topic) +
+                '</title></head><body style="margin:0;background:#222"><img id="stream" style="max-width:100%" src="' +
+                html.escape(src) + '"></body></html>')
+        return web.Response(text=body, content_type='text/html', headers=NO_CACHE)
+
+    async def topics(self, request: web.Request) -> web.Response:
+        return web.json_response([{'name': n, 'type': t} for n, t in self.hub.image_topics()], headers=NO_CACHE)
+
+    async def health(self, request: web.Request) -> web.Response:
+        data = {'status': 'ok', 'uptime_s': round(time.time() - self.started, 3), 'clients': self.clients,
+                'parts_sent': self.parts_sent}
+        data.update(self.hub.health())
+        return web.json_response(data, headers=NO_CACHE)
+
+    async def snapshot(self, request: web.Request) -> web.Response:
+        req = parse_stream_request(request.query, self.settings, stream=False)
+        frames = self.hub.acquire(req.topic, req.qos_profile, req.transport)
+        try:
+            loop = asyncio.get_running_loop()
+            frame = await loop.run_in_executor(None, frames.wait_newer, -1, self.settings.snapshot_timeout)
+            if frame is None:
+                raise web.HTTPServiceUnavailable(
+                    text=f'no image on {req.topic} within {self.settings.snapshot_timeout:g} s\n')
+            data = await self._encode(frame, req)
+        finally:
+            self.hub.release(req.topic)
+        return web.Response(body=data, content_type=req.mime,
+                            headers={**NO_CACHE, 'X-Timestamp': f'{frame.stamp:.6f}'})
+
+    async def _encode(self, frame, req: StreamRequest) -> bytes:
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self.encoder, frame.encoded, req.fmt, req.width, req.height,
+                                              req.quality, req.invert)
+        except FrameError as exc:
+            raise web.HTTPUnprocessableEntity(text=f'cannot encode frame of {req.topic}: {exc}\n') from exc
+
+    async def stream(self, request: web.Request) -> web.StreamResponse:
+        req = parse_stream_request(request.query, self.settings)
+        frames: TopicFrames = self.hub.acquire(req.topic, req.qos_profile, req.transport)
+        loop = asyncio.get_running_loop()
+        event = asyncio.Event()
+
+        def notify():
+            loop.call_soon_threadsafe(event.set)
+
+        frames.add_listener(notify)
+        self.clients += 1
+        resp = web.StreamResponse(status=200, headers={
+            **NO_CACHE, 'Content-Type': f'multipart/x-mixed-replace;boundary={BOUNDARY}', 'Connection': 'close'})
+        try:
+            await resp.prepare(request)
+            await self._stream_parts(request, resp, frames, req, event)
+        except (ConnectionResetError, ConnectionError) as exc:
+            log.info('client %s left %s: %s', request.remote, req.topic, exc)
+        except asyncio.TimeoutError:
+            log.warning('client %s on %s did not take a frame within %.1f s; dropped',
+                        request.remote, req.topic, self.settings.write_timeout)
+        finally:
+            frames.remove_listener(notify)
+            self.clients -= 1
+            self.hub.release(req.topic)
+        return resp
+
+    async def _stream_parts(self, request, resp, frames: TopicFrames, req: StreamRequest, event) -> None:
+        loop = asyncio.get_running_loop()
+        period = 1.0 / req.fps
+        seq, due = -1, 0.0
+        while True:
+            # A dead client is noticed here within a second even when no frame comes.
+            if request.transport is None or request.transport.is_closing():
+                return
+            frame = frames.latest
+            if frame is None or frame.seq <= seq:
+                event.clear()
+                frame = frames.latest
+                if frame is None or frame.seq <= seq:
+                    with contextlib.suppress(asyncio.TimeoutError):
+                        await asyncio.wait_for(event.wait(), timeout=1.0)
+                    continue
+            now = loop.time()
+            if now < due:  # rate limit: wait, then send whatever is newest then
+                await asyncio.sleep(due - now)
+                continue
+            try:
+                data = await loop.run_in_executor(self.encoder, frame.encoded, req.fmt, req.width, req.height,
+                                                  req.quality, req.invert)
+            except FrameError as exc:
+                log.warning('skipping a frame of %s: %s', req.topic, exc)
+                seq = frame.seq
+                continue
+            head = (f'--{BOUNDARY}\r\nContent-Type: {req.mime}\r\nContent-Length: {len(data)}\r\n'
+                    f'X-Timestamp: {frame.stamp:.6f}\r\n\r\n').encode()
+            # Slow clients: the write waits, frames arriving meanwhile replace each other,
+            # so the client gets the newest one next, never a backlog.
+            await asyncio.wait_for(resp.write(head + data + b'\r\n'), self.settings.write_timeout)
+            self.parts_sent += 1
+            seq = frame.seq
+            due = max(now, due) + period
+            if due < now:
+                due = now
+

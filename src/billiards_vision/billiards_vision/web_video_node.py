@@ -1,0 +1,211 @@
+# Copyright 2026 The billiards_vision authors
+# SPDX-License-Identifier: Apache-2.0
+"""web_video_server: MJPEG/PNG streams of any image topic for browsers.
+
+Parameter names follow RobotWebTools' web_video_server (port, address,
+default_stream_type); the HTTP side lives in billiards_vision.web.server.
+One subscription per topic, shared by every client, created on the first
+request and dropped when no client has wanted the topic for a while.
+"""
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import numpy as np
+from rclpy.node import Node
+from sensor_msgs.msg import CompressedImage, Image
+
+from . import image_bridge
+from .node_main import run_node
+from .node_params import Param, declare_parameters
+from .qos import qos_by_name
+from .web.frames import Frame, FrameError, TopicFrames
+from .web.server import ServerSettings, VideoServer
+
+IMAGE_TYPES = {'sensor_msgs/msg/Image': Image, 'sensor_msgs/msg/CompressedImage': CompressedImage}
+
+PARAMS = [
+    Param('port', 8080, 'TCP port of the HTTP server', range=(1, 65535), read_only=True),
+    Param('address', '0.0.0.0', 'address to bind; 127.0.0.1 keeps the viewer on this machine', read_only=True),
+    Param('default_stream_type', 'mjpeg', 'stream type when a request gives no `type`', choices=('mjpeg', 'png')),
+    Param('quality', 80, 'JPEG quality when a request gives no `quality`', range=(1, 100)),
+    Param('max_fps', 30.0, 'highest frame rate sent to one client; requests may ask for less', range=(0.1, 120.0)),
+    Param('write_timeout', 10.0, 'seconds a client may take to accept a frame before it is dropped',
+          range=(0.5, 120.0)),
+    Param('snapshot_timeout', 2.0, 'seconds /snapshot waits for a first frame', range=(0.1, 30.0)),
+    Param('default_qos_profile', 'sensor_data',
+          'subscription QoS when a request gives no `qos_profile`; sensor_data matches every publisher',
+          choices=('default', 'system_default', 'sensor_data')),
+    Param('unsubscribe_after', 5.0, 'seconds without clients before a topic subscription is dropped',
+          range=(0.0, 3600.0)),
+]
+
+
+def _display_image(msg: Image) -> np.ndarray:
+    """Any Image encoding -> 8-bit BGR or mono for the browser."""
+    if msg.encoding in ('bgr8', 'rgb8', 'bgra8', 'rgba8', '8UC3', '8UC4'):
+        return image_bridge.imgmsg_to_cv2(msg, 'bgr8' if not msg.encoding.startswith('8UC') else 'passthrough')
+    image = image_bridge.imgmsg_to_cv2(msg, 'passthrough')
+    if image.dtype == np.uint8:
+        return image
+    # Depth and float images: stretch the finite range to 0..255 as web_video_server does.
+    finite = image[np.isfinite(image)] if image.dtype.kind == 'f' else image.ravel()
+    if finite.size == 0:
+        return np.zeros(image.shape[:2], np.uint8)
+    lo, hi = float(finite.min()), float(finite.max())
+    scaled = (np.nan_to_num(image.astype(np.float32), nan=lo) - lo) * (255.0 / max(hi - lo, 1e-9))
+    return np.clip(scaled, 0, 255).astype(np.uint8)
+
+
+class WebVideoServer(Node):
+    """rclpy shell around VideoServer; the HTTP loop runs on its own thread."""
+
+    def __init__(self, **kwargs):
+        super().__init__('web_video_server', **kwargs)
+        values = declare_parameters(self, PARAMS, on_change=self._on_change)
+        self.settings = ServerSettings(
+            default_stream_type=values['default_stream_type'], quality=values['quality'],
+            max_fps=values['max_fps'], write_timeout=values['write_timeout'],
+            snapshot_timeout=values['snapshot_timeout'], default_qos_profile=values['default_qos_profile'])
+        self.unsubscribe_after = values['unsubscribe_after']
+        self._lock = threading.Lock()
+        self._topics: dict[str, TopicFrames] = {}
+        self._subs: dict[str, object] = {}
+        self._seq = 0
+        self.server = VideoServer(self, self.settings)
+        self._loop = asyncio.new_event_loop()
+        self._runner = None
+        started = threading.Event()
+        self._error = None
+        self._thread = threading.Thread(target=self._serve, args=(values['address'], values['port'], started),
+                                        name='web_video_server-http', daemon=True)
+        self._thread.start()
+        started.wait(10.0)
+        if self._error is not None:
+            raise RuntimeError(f"web_video_server cannot listen on {values['address']}:{values['port']}: "
+                               f'{self._error}')
+        self.url = f"http://{'127.0.0.1' if values['address'] in ('0.0.0.0', '') else values['address']}:" \
+                   f"{values['port']}/"
+        self.get_logger().info(f'serving image topics at {self.url}')
+        self.create_timer(1.0, self._drop_idle)
+
+    # ---- parameters -------------------------------------------------------------
+    def _on_change(self, changed) -> None:
+        for p in changed:
+            if p.name == 'unsubscribe_after':
+                self.unsubscribe_after = p.value
+            elif hasattr(self.settings, p.name):
+                setattr(self.settings, p.name, p.value)
+        return None
+
+    # ---- HTTP thread --------------------------------------------------------------
+    def _serve(self, address: str, port: int, started: threading.Event) -> None:
+        from aiohttp import web
+        asyncio.set_event_loop(self._loop)
+        try:
+            self._runner = web.AppRunner(self.server.app, handle_signals=False, access_log=None)
+            self._loop.run_until_complete(self._runner.setup())
+            site = web.TCPSite(self._runner, address, port, reuse_address=True)
+            self._loop.run_until_complete(site.start())
+        except OSError as exc:
+            self._error = exc
+            started.set()
+            return
+        started.set()
+        self._loop.run_forever()
+
+    def destroy_node(self):
+        if self._runner is not None and self._loop.is_running():
+            future = asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop)
+            try:
+                future.result(timeout=5.0)
+            except (TimeoutError, RuntimeError) as exc:
+                self.get_logger().warning(f'HTTP server did not stop cleanly: {exc}')
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=5.0)
+        self.server.encoder.shutdown(wait=False, cancel_futures=True)
+        return super().destroy_node()
+
+    # ---- hub interface used by VideoServer ------------------------------------------
+    def image_topics(self) -> list[tuple[str, str]]:
+        return sorted((name, t) for name, types in self.get_topic_names_and_types()
+                      for t in types if t in IMAGE_TYPES)
+
+    def acquire(self, topic: str, qos_profile: str, transport: str) -> TopicFrames:
+        if transport == 'compressed' and not topic.endswith('/compressed'):
+            topic = topic + '/compressed'
+        with self._lock:
+            frames = self._topics.get(topic)
+            if frames is None:
+                frames = self._topics[topic] = TopicFrames(topic)
+            frames.clients += 1
+            if topic not in self._subs:
+                msg_type = self._topic_type(topic)
+                self._subs[topic] = self.create_subscription(
+                    msg_type, topic, lambda msg, f=frames: self._on_image(f, msg), qos_by_name(qos_profile))
+                self.get_logger().info(f'subscribed to {topic} ({msg_type.__name__}, {qos_profile})')
+        return frames
+
+    def release(self, topic: str) -> None:
+        with self._lock:
+            for name in (topic, topic + '/compressed'):
+                frames = self._topics.get(name)
+                if frames is not None and frames.clients > 0:
+                    frames.clients -= 1
+                    frames.last_client_left = time.monotonic()
+                    return
+
+    def health(self) -> dict:
+        now = time.time()
+        with self._lock:
+            topics = {name: {'clients': f.clients, 'frames_received': f.frames_received, 'subscribed': name in
+                             self._subs, 'last_frame_age_s': None if f.latest is None else
+                             round(now - f.latest.received, 3)} for name, f in self._topics.items()}
+        return {'topics': topics}
+
+    def _topic_type(self, topic: str):
+        for name, types in self.get_topic_names_and_types():
+            if name == topic:
+                for t in types:
+                    if t in IMAGE_TYPES:
+                        return IMAGE_TYPES[t]
+        return CompressedImage if topic.endswith('/compressed') else Image
+
+    def _on_image(self, frames: TopicFrames, msg) -> None:
+        self._seq += 1
+        stamp = msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9
+        if isinstance(msg, CompressedImage):
+            fmt = msg.format.lower()
+            jpeg = bytes(msg.data) if ('jpeg' in fmt or 'jpg' in fmt) and 'png' not in fmt else None
+            frame = Frame(self._seq, stamp, time.time(), lambda m=msg: image_bridge.compressed_imgmsg_to_cv2(m),
+                          jpeg=jpeg)
+        else:
+            if msg.width == 0 or msg.height == 0 or msg.encoding not in image_bridge.ENCODINGS:
+                self.get_logger().warning(f'dropping image on {frames.topic}: {msg.width}x{msg.height} '
+                                          f'encoding {msg.encoding!r}', throttle_duration_sec=5.0)
+                return
+            frame = Frame(self._seq, stamp, time.time(), lambda m=msg: self._decode(m))
+        frames.put(frame)
+
+    @staticmethod
+    def _decode(msg: Image) -> np.ndarray:
+        try:
+            return _display_image(msg)
+        except image_bridge.CvBridgeError as exc:
+            raise FrameError(str(exc)) from exc
+
+    def _drop_idle(self) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for topic, frames in list(self._topics.items()):
+                if frames.clients == 0 and topic in self._subs and \
+                        now - frames.last_client_left >= self.unsubscribe_after:
+                    self.destroy_subscription(self._subs.pop(topic))
+                    del self._topics[topic]
+                    self.get_logger().info(f'unsubscribed from {topic} (no clients)')
+
+
+def main(args=None) -> int:
+    return run_node(WebVideoServer, args)

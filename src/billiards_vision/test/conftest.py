@@ -1,0 +1,89 @@
+# Copyright 2026 The billiards_vision authors
+# SPDX-License-Identifier: Apache-2.0
+"""Shared test helpers: isolated ROS domains and process cleanup."""
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+PACKAGE_ROOT = pathlib.Path(__file__).resolve().parents[1]
+WORKSPACE = PACKAGE_ROOT.parents[1]
+CONFIG = PACKAGE_ROOT / 'config' / 'billiards.yaml'
+FASTDDS_PROFILE = PACKAGE_ROOT / 'config' / 'fastdds_large_data.xml'
+
+
+def ros_env(domain_id: int, **extra) -> dict:
+    """Environment for a child process on its own ROS domain with the shipped DDS profile."""
+    env = dict(os.environ)
+    env['ROS_DOMAIN_ID'] = str(domain_id)
+    env['PYTHONUNBUFFERED'] = '1'
+    if FASTDDS_PROFILE.exists():
+        env['FASTRTPS_DEFAULT_PROFILES_FILE'] = str(FASTDDS_PROFILE)
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+def executable(name: str) -> str:
+    """Path of an installed console script (what `ros2 run billiards_vision NAME` runs)."""
+    path = WORKSPACE / 'install' / 'billiards_vision' / 'lib' / 'billiards_vision' / name
+    if not path.exists():
+        raise FileNotFoundError(f'{path} missing: run make setup')
+    return str(path)
+
+
+class Processes:
+    """Starts child processes in their own process groups and always ends them."""
+
+    def __init__(self):
+        self.procs = []
+
+    def start(self, args, env, **kwargs) -> subprocess.Popen:
+        proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                start_new_session=True, text=True, **kwargs)
+        self.procs.append(proc)
+        return proc
+
+    def stop(self, proc: subprocess.Popen, sig=signal.SIGINT, timeout: float = 10.0) -> tuple[int, str]:
+        """Send `sig`, wait; kill the group if it does not end. Returns (code, output)."""
+        if proc.poll() is None:
+            proc.send_signal(sig)
+        try:
+            out, _ = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            out, _ = proc.communicate()
+            return -9, out
+        return proc.returncode, out
+
+    def cleanup(self):
+        for proc in self.procs:
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    continue
+                proc.wait()
+
+
+@pytest.fixture
+def processes():
+    procs = Processes()
+    yield procs
+    procs.cleanup()
+
+
+def wait_for(predicate, timeout: float, interval: float = 0.05):
+    """Poll `predicate` until it returns a truthy value or `timeout` passes; returns the last value."""
+    deadline = time.monotonic() + timeout
+    value = predicate()
+    while not value and time.monotonic() < deadline:
+        time.sleep(interval)
+        value = predicate()
+    return value
+
+
+PYTHON = sys.executable

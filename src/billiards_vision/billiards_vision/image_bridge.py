@@ -60,7 +60,7 @@ def imgmsg_to_cv2(msg: Image, desired_encoding: str = 'passthrough') -> np.ndarr
     if buf.size < msg.step * msg.height:
         raise CvBridgeError(f'data holds {buf.size} bytes, expected step*height = {msg.step * msg.height}')
     rows = buf[:msg.step * msg.height].reshape(msg.height, msg.step)[:, :row_bytes]
-    image = np.ascontiguousarray(rows).view(dtype).reshape(msg.height, msg.width, channels)
+    image = rows.copy().view(dtype).reshape(msg.height, msg.width, channels)  # own, writable copy
     image = image.astype(dtype.newbyteorder('='), copy=False)
     if channels == 1:
         image = image[:, :, 0]

@@ -27,7 +27,7 @@ from .web.server import ServerSettings, VideoServer
 IMAGE_TYPES = {'sensor_msgs/msg/Image': Image, 'sensor_msgs/msg/CompressedImage': CompressedImage}
 
 PARAMS = [
-    Param('port', 8080, 'TCP port of the HTTP server', range=(1, 65535), read_only=True),
+    Param('port', 8080, 'TCP port of the HTTP server (0 = any free port)', range=(0, 65535), read_only=True),
     Param('address', '0.0.0.0', 'address to bind; 127.0.0.1 keeps the viewer on this machine', read_only=True),
     Param('default_stream_type', 'mjpeg', 'stream type when a request gives no `type`', choices=('mjpeg', 'png')),
     Param('quality', 80, 'JPEG quality when a request gives no `quality`', range=(1, 100)),
@@ -86,8 +86,9 @@ class WebVideoServer(Node):
         if self._error is not None:
             raise RuntimeError(f"web_video_server cannot listen on {values['address']}:{values['port']}: "
                                f'{self._error}')
-        self.url = f"http://{'127.0.0.1' if values['address'] in ('0.0.0.0', '') else values['address']}:" \
-                   f"{values['port']}/"
+        self.port = self._runner.addresses[0][1]
+        host = '127.0.0.1' if values['address'] in ('0.0.0.0', '') else values['address']
+        self.url = f'http://{host}:{self.port}/'
         self.get_logger().info(f'serving image topics at {self.url}')
         self.create_timer(1.0, self._drop_idle)
 
@@ -105,7 +106,8 @@ class WebVideoServer(Node):
         from aiohttp import web
         asyncio.set_event_loop(self._loop)
         try:
-            self._runner = web.AppRunner(self.server.app, handle_signals=False, access_log=None)
+            self._runner = web.AppRunner(self.server.app, handle_signals=False, access_log=None,
+                                         shutdown_timeout=1.0)  # open MJPEG streams never end by themselves
             self._loop.run_until_complete(self._runner.setup())
             site = web.TCPSite(self._runner, address, port, reuse_address=True)
             self._loop.run_until_complete(site.start())

@@ -89,7 +89,7 @@ def to_dict(msg):
 
 
 def test_every_message_crosses_processes(processes):
-    proc = processes.start([PYTHON, '-c', PUBLISHER], env=ros_env(DOMAIN))
+    processes.start([PYTHON, '-c', PUBLISHER], env=ros_env(DOMAIN))
     namespace = {}
     exec(SAMPLES, namespace)
     expected = namespace['samples']()
@@ -112,8 +112,8 @@ def test_every_message_crosses_processes(processes):
         for name in MESSAGES:
             # Byte-identical CDR: float32 fields compare exactly after one serialization.
             assert serialize_message(received[name]) == serialize_message(expected[name]), name
-            assert to_dict(received[name]) == to_dict(deserialize_message(serialize_message(expected[name]),
-                                                                           type(expected[name]))), name
+            sent = deserialize_message(serialize_message(expected[name]), type(expected[name]))
+            assert to_dict(received[name]) == to_dict(sent), name
         node.destroy_node()
     finally:
         rclpy.shutdown(context=context)

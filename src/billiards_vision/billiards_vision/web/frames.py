@@ -35,6 +35,7 @@ class Frame:
     _image: Optional[np.ndarray] = None
     _encoded: dict = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _encode_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def image(self) -> np.ndarray:
         with self._lock:
@@ -45,17 +46,16 @@ class Frame:
     def encoded(self, fmt: str, width: int, height: int, quality: int, invert: bool = False) -> bytes:
         """JPEG/PNG bytes of this frame at the requested size, made once per variant."""
         key = (fmt, width, height, quality, invert)
-        with self._lock:
+        # One encode per variant even when several clients ask at the same moment.
+        with self._encode_lock:
             cached = self._encoded.get(key)
-        if cached is not None:
-            return cached
-        if fmt == 'jpeg' and self.jpeg is not None and not width and not height and not invert:
-            data = self.jpeg  # forward the camera's own JPEG untouched
-        else:
-            data = encode(self.image(), fmt, width, height, quality, invert)
-        with self._lock:
-            self._encoded[key] = data
-        return data
+            if cached is None:
+                if fmt == 'jpeg' and self.jpeg is not None and not width and not height and not invert:
+                    cached = self.jpeg  # forward the camera's own JPEG untouched
+                else:
+                    cached = encode(self.image(), fmt, width, height, quality, invert)
+                self._encoded[key] = cached
+        return cached
 
 
 def encode(image: np.ndarray, fmt: str, width: int = 0, height: int = 0, quality: int = 80,

@@ -266,4 +266,3 @@ class VideoServer:
             due = max(now, due) + period
             if due < now:
                 due = now
-

@@ -12,6 +12,7 @@ CONSOLE_SCRIPTS = {
     'table_detector': 'billiards_vision.table_detector_node:main',
     'ball_detector': 'billiards_vision.ball_detector_node:main',
     'cue_detector': 'billiards_vision.cue_detector_node:main',
+    'overlay': 'billiards_vision.overlay_node:main',
     'web_video_server': 'billiards_vision.web_video_node:main',
     'billiards_graph': 'billiards_vision.graph:main',
     'simulate': 'billiards_vision.tools.simulate:main',

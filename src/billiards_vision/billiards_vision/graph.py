@@ -27,6 +27,7 @@ GRAPH = (
     ('table_detector', 'billiards_vision.table_detector_node'),
     ('ball_detector', 'billiards_vision.ball_detector_node'),
     ('cue_detector', 'billiards_vision.cue_detector_node'),
+    ('overlay', 'billiards_vision.overlay_node'),
     ('web_video_server', 'billiards_vision.web_video_node'),
 )
 

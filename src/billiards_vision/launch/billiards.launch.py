@@ -11,6 +11,7 @@ failed reconnects, so that respawn gives it a fresh process).
 """
 from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument, SetEnvironmentVariable
+from launch.conditions import IfCondition
 from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
 from launch_ros.actions import Node
 from launch_ros.substitutions import FindPackageShare
@@ -18,7 +19,7 @@ from launch_ros.substitutions import FindPackageShare
 PACKAGE = 'billiards_vision'
 # Executables of this package started here, in start order (node name = executable).
 RESPAWN_DELAY_S = 2.0
-NODES = ('camera_driver', 'table_detector', 'ball_detector', 'cue_detector', 'web_video_server')
+NODES = ('camera_driver', 'table_detector', 'ball_detector', 'cue_detector', 'overlay', 'web_video_server')
 
 
 def generate_launch_description():
@@ -39,6 +40,8 @@ def generate_launch_description():
         DeclareLaunchArgument('fastdds_profile',
                               default_value=PathJoinSubstitution([share, 'config', 'fastdds_large_data.xml']),
                               description='Fast DDS XML profile that lets 1080p images cross processes'),
+        DeclareLaunchArgument('rviz', default_value='false',
+                              description='also start rviz2 with config/billiards.rviz (markers + annotated image)'),
         SetEnvironmentVariable('FASTRTPS_DEFAULT_PROFILES_FILE', LaunchConfiguration('fastdds_profile')),
         SetEnvironmentVariable('RMW_IMPLEMENTATION', 'rmw_fastrtps_cpp'),
     ]
@@ -49,4 +52,7 @@ def generate_launch_description():
         actions.append(Node(package=PACKAGE, executable=name, name=name, output='screen',
                             parameters=parameters, respawn=True,
                             respawn_delay=RESPAWN_DELAY_S))
+    actions.append(Node(package='rviz2', executable='rviz2', name='rviz2', output='screen',
+                        arguments=['-d', PathJoinSubstitution([share, 'config', 'billiards.rviz'])],
+                        condition=IfCondition(LaunchConfiguration('rviz'))))
     return LaunchDescription(actions)

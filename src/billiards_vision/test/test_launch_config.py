@@ -35,11 +35,13 @@ class Recorded:
 
 def fake_launch_modules():
     made = {}
-    for name in ('launch', 'launch.actions', 'launch.substitutions', 'launch_ros', 'launch_ros.actions',
+    for name in ('launch', 'launch.actions', 'launch.conditions', 'launch.substitutions', 'launch_ros',
+                 'launch_ros.actions',
                  'launch_ros.substitutions'):
         made[name] = types.ModuleType(name)
     classes = {'launch': ['LaunchDescription'],
                'launch.actions': ['DeclareLaunchArgument', 'SetEnvironmentVariable'],
+               'launch.conditions': ['IfCondition'],
                'launch.substitutions': ['LaunchConfiguration', 'PathJoinSubstitution'],
                'launch_ros.actions': ['Node'], 'launch_ros.substitutions': ['FindPackageShare']}
     for module, names in classes.items():
@@ -87,7 +89,10 @@ def walk(value):
 
 def test_launch_starts_only_package_console_scripts(description):
     scripts = console_scripts()
-    nodes = actions_of(description, 'Node')
+    nodes = [n for n in actions_of(description, 'Node') if n.kwargs['package'] == 'billiards_vision']
+    others = [n for n in actions_of(description, 'Node') if n.kwargs['package'] != 'billiards_vision']
+    assert [(n.kwargs['package'], n.kwargs['executable']) for n in others] == [('rviz2', 'rviz2')]
+    assert type(others[0].kwargs['condition']).__name__ == 'IfCondition'  # only on request
     assert [n.kwargs['executable'] for n in nodes] == [name for name, _ in graph.GRAPH]
     for node in nodes:
         assert node.kwargs['package'] == 'billiards_vision'
@@ -121,6 +126,8 @@ def test_launch_applies_large_data_profile(description):
 def test_launch_overrides_are_declared_parameters(description):
     config = yaml.safe_load(CONFIG.read_text())
     for node in actions_of(description, 'Node'):
+        if node.kwargs['package'] != 'billiards_vision':
+            continue
         for item in node.kwargs['parameters'][1:]:
             for key in item:
                 assert key in config[node.kwargs['name']]['ros__parameters'], (node.kwargs['name'], key)
@@ -170,3 +177,15 @@ def test_every_section_is_a_graph_node():
     config = yaml.safe_load(CONFIG.read_text())
     assert set(config) == {name for name, _ in graph.GRAPH}
     assert pathlib.Path(CONFIG).name == 'billiards.yaml'
+
+
+def test_rviz_config_shows_our_topics_in_the_table_frame():
+    rviz = yaml.safe_load((PACKAGE_ROOT / 'config' / 'billiards.rviz').read_text())
+    manager = rviz['Visualization Manager']
+    topics = {d['Topic']['Value'] for d in manager['Displays'] if 'Topic' in d}
+    assert topics == {'/vision/markers', '/vision/image_annotated'}
+    config = yaml.safe_load(CONFIG.read_text())
+    assert manager['Global Options']['Fixed Frame'] == config['overlay']['ros__parameters']['table_frame_id']
+    source = (PACKAGE_ROOT / 'billiards_vision' / 'overlay_node.py').read_text()
+    for topic in topics:
+        assert f"'{topic.lstrip('/')}'" in source

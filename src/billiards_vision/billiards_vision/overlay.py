@@ -1,0 +1,83 @@
+# Copyright 2026 The billiards_vision authors
+# SPDX-License-Identifier: Apache-2.0
+"""Draw what the graph found onto the camera picture. No ROS imports.
+
+rviz's Image display cannot overlay markers, so the usual answer is an
+annotated image topic; this is what the browser viewer shows next to the raw
+camera.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional, Sequence
+
+import cv2
+import numpy as np
+
+# Display colours (BGR) by ball number; 0 = cue. Solids and stripes share a colour.
+NUMBER_BGR = {0: (245, 245, 245), 1: (0, 210, 255), 2: (200, 80, 0), 3: (0, 0, 220), 4: (130, 0, 110),
+              5: (0, 130, 255), 6: (40, 150, 0), 7: (20, 20, 130), 8: (30, 30, 30)}
+TYPE_BGR = {'cue': (245, 245, 245), 'eight': (30, 30, 30), 'solid': (0, 200, 255), 'stripe': (255, 200, 0),
+            'unknown': (160, 160, 160)}
+TABLE_BGR = (0, 255, 255)
+POCKET_BGR = (255, 0, 255)
+CUE_BGR = (0, 140, 255)
+
+
+def ball_colour(number: int, kind: str) -> tuple:
+    if 0 <= number <= 15:
+        return NUMBER_BGR[number if number <= 8 else number - 8]
+    return TYPE_BGR.get(kind, TYPE_BGR['unknown'])
+
+
+@dataclass
+class BallMark:
+    x: float
+    y: float
+    radius: float
+    kind: str = 'unknown'
+    number: int = -1
+    label: str = ''
+
+
+@dataclass
+class Scene:
+    """Everything to draw on one frame, in image pixels."""
+
+    corners: Optional[np.ndarray] = None          # 4x2
+    pockets: Sequence[tuple] = ()                 # (x, y, radius)
+    balls: Sequence[BallMark] = field(default_factory=list)
+    cue_tip: Optional[tuple] = None
+    cue_butt: Optional[tuple] = None
+    text: str = ''
+
+
+def draw(image: np.ndarray, scene: Scene) -> np.ndarray:
+    """A copy of `image` with the scene drawn on it; line widths scale with the image."""
+    out = image.copy() if image.ndim == 3 else cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    scale = max(1, round(out.shape[1] / 960))
+    if scene.corners is not None:
+        pts = np.round(np.asarray(scene.corners, np.float64).reshape(-1, 1, 2) * 16).astype(np.int32)
+        cv2.polylines(out, [pts], True, TABLE_BGR, scale, cv2.LINE_AA, shift=4)
+    for x, y, r in scene.pockets:
+        cv2.circle(out, (round(x), round(y)), max(2, round(r)), POCKET_BGR, scale, cv2.LINE_AA)
+    for ball in scene.balls:
+        centre = (round(ball.x * 16), round(ball.y * 16))
+        colour = ball_colour(ball.number, ball.kind)
+        cv2.circle(out, centre, round((ball.radius + 2 * scale) * 16), (0, 0, 0), 3 * scale, cv2.LINE_AA, shift=4)
+        cv2.circle(out, centre, round((ball.radius + 2 * scale) * 16), colour, scale, cv2.LINE_AA, shift=4)
+        label = ball.label or (str(ball.number) if ball.number >= 0 else ball.kind[:1].upper())
+        origin = (round(ball.x + ball.radius + 2 * scale), round(ball.y - ball.radius))
+        cv2.putText(out, label, origin, cv2.FONT_HERSHEY_SIMPLEX, 0.45 * scale, (0, 0, 0), 3 * scale, cv2.LINE_AA)
+        cv2.putText(out, label, origin, cv2.FONT_HERSHEY_SIMPLEX, 0.45 * scale, colour, scale, cv2.LINE_AA)
+    if scene.cue_tip is not None and scene.cue_butt is not None:
+        tip = tuple(round(v) for v in scene.cue_tip[:2])
+        butt = tuple(round(v) for v in scene.cue_butt[:2])
+        cv2.line(out, butt, tip, CUE_BGR, 2 * scale, cv2.LINE_AA)
+        cv2.circle(out, tip, 4 * scale, CUE_BGR, -1, cv2.LINE_AA)
+    if scene.text:
+        cv2.putText(out, scene.text, (10 * scale, 24 * scale), cv2.FONT_HERSHEY_SIMPLEX, 0.6 * scale, (0, 0, 0),
+                    4 * scale, cv2.LINE_AA)
+        cv2.putText(out, scene.text, (10 * scale, 24 * scale), cv2.FONT_HERSHEY_SIMPLEX, 0.6 * scale,
+                    (255, 255, 255), scale, cv2.LINE_AA)
+    return out

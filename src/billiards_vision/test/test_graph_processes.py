@@ -1,0 +1,135 @@
+# Copyright 2026 The billiards_vision authors
+# SPDX-License-Identifier: Apache-2.0
+"""The installed executables start, publish, and stop cleanly on SIGINT.
+
+Each node runs as its own process (as `ros2 launch` starts them), then the
+whole graph in one process (as `make run` starts it), on its own ROS domain.
+"""
+import http.client
+import queue
+import re
+import signal
+import socket
+import threading
+
+import cv2
+import numpy as np
+import pytest
+import rclpy
+from sensor_msgs.msg import Image
+
+from billiards_interfaces.msg import BallArray, Table
+from billiards_vision import graph
+from billiards_vision.qos import LATCHED_QOS, RESULT_QOS, SENSOR_QOS
+from conftest import CONFIG, executable, ros_env, wait_for
+
+DOMAIN = 74
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+class Output:
+    """Collects a child's output lines on a thread so pipes never fill up."""
+
+    def __init__(self, proc):
+        self.lines = queue.Queue()
+        self.text = []
+        threading.Thread(target=self._pump, args=(proc,), daemon=True).start()
+
+    def _pump(self, proc):
+        for line in proc.stdout:
+            self.text.append(line)
+            self.lines.put(line)
+
+    def find(self, pattern: str, timeout: float):
+        regex = re.compile(pattern)
+        return wait_for(lambda: next((m for m in map(regex.search, list(self.text)) if m), None), timeout)
+
+
+@pytest.fixture
+def ros():
+    context = rclpy.Context()
+    rclpy.init(context=context, domain_id=DOMAIN)
+    node = rclpy.create_node('graph_test_observer', context=context)
+    executor = rclpy.executors.SingleThreadedExecutor(context=context)
+    executor.add_node(node)
+    yield node, executor
+    node.destroy_node()
+    rclpy.shutdown(context=context)
+
+
+def spin_until(executor, predicate, timeout):
+    return wait_for(lambda: executor.spin_once(timeout_sec=0.05) or predicate(), timeout)
+
+
+@pytest.mark.parametrize('name', [name for name, _ in graph.GRAPH])
+def test_node_process_starts_and_stops_on_sigint(name, processes, ros):
+    node, executor = ros
+    args = [executable(name), '--ros-args', '--params-file', str(CONFIG)]
+    if name == 'web_video_server':
+        args += ['-p', f'port:={free_port()}']
+    if name == 'camera_driver':
+        args += ['-p', 'source:=pattern://moving', '-p', 'image_width:=320', '-p', 'image_height:=240']
+    proc = processes.start(args, env=ros_env(DOMAIN))
+    output = Output(proc)
+    assert spin_until(executor, lambda: name in node.get_node_names(), 30), ''.join(output.text)
+    if name == 'camera_driver':
+        frames = []
+        node.create_subscription(Image, '/camera/image_raw', frames.append, SENSOR_QOS)
+        assert spin_until(executor, lambda: len(frames) >= 3, 20), ''.join(output.text)
+        assert (frames[-1].width, frames[-1].height, frames[-1].encoding) == (320, 240, 'bgr8')
+    assert proc.poll() is None, ''.join(output.text)
+    code, _ = processes.stop(proc, signal.SIGINT, timeout=15)
+    assert code == 0, ''.join(output.text)
+    assert 'Traceback' not in ''.join(output.text), ''.join(output.text)
+
+
+def read_part(resp):
+    line = resp.readline()
+    while line in (b'\r\n', b'\n'):
+        line = resp.readline()
+    assert line.strip() == b'--billiardsframe', line
+    length = 0
+    while True:
+        header = resp.readline().strip()
+        if not header:
+            break
+        if header.lower().startswith(b'content-length:'):
+            length = int(header.split(b':')[1])
+    return cv2.imdecode(np.frombuffer(resp.read(length), np.uint8), cv2.IMREAD_COLOR)
+
+
+def test_whole_graph_serves_a_moving_picture_and_publishes_results(processes, ros):
+    node, executor = ros
+    port = free_port()
+    proc = processes.start([executable('billiards_graph'), '--source', 'synthetic://demo', '--web-port', str(port),
+                            '--ros-args', '-p', 'image_width:=960', '-p', 'image_height:=540'],
+                           env=ros_env(DOMAIN))
+    output = Output(proc)
+    url = output.find(r'viewer: (http://\S+)', 60)
+    assert url, ''.join(output.text)
+    assert url.group(1) == f'http://127.0.0.1:{port}/'
+
+    balls, tables = [], []
+    node.create_subscription(BallArray, '/balls', balls.append, RESULT_QOS)
+    node.create_subscription(Table, '/table', tables.append, LATCHED_QOS)
+
+    conn = http.client.HTTPConnection('127.0.0.1', port, timeout=30)
+    conn.request('GET', '/stream?topic=/camera/image_raw&width=480')
+    resp = conn.getresponse()
+    assert resp.status == 200
+    first = read_part(resp)
+    assert first is not None and first.shape == (270, 480, 3)
+    later = [read_part(resp) for _ in range(20)][-1]
+    assert np.abs(first.astype(int) - later.astype(int)).mean() > 0.5, 'the picture does not move'
+    conn.close()
+
+    assert spin_until(executor, lambda: tables and balls, 60), ''.join(output.text)
+    assert tables[-1].found
+    code, _ = processes.stop(proc, signal.SIGINT, timeout=20)
+    assert code == 0, ''.join(output.text)
+    assert 'Traceback' not in ''.join(output.text), ''.join(output.text)

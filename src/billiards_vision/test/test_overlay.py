@@ -1,0 +1,92 @@
+# Copyright 2026 The billiards_vision authors
+# SPDX-License-Identifier: Apache-2.0
+"""overlay: detections drawn where they are; rviz markers in the table frame."""
+import threading
+
+import numpy as np
+import rclpy
+from geometry_msgs.msg import Point
+from rclpy.executors import MultiThreadedExecutor
+from sensor_msgs.msg import Image
+from visualization_msgs.msg import Marker, MarkerArray
+
+from billiards_interfaces.msg import Ball, BallArray, Pocket, Table
+from billiards_vision.image_bridge import cv2_to_imgmsg, imgmsg_to_cv2
+from billiards_vision.overlay import TABLE_BGR, BallMark, Scene, draw
+from billiards_vision.overlay_node import Overlay
+from billiards_vision.qos import LATCHED_QOS, RESULT_QOS, SENSOR_QOS
+from conftest import wait_for
+
+DOMAIN = 75
+
+
+def near(pixels, bgr, tol=40) -> bool:
+    """Some pixel of `pixels` (Nx3) is within `tol` of `bgr` in every channel."""
+    return bool((np.abs(pixels.astype(int) - np.array(bgr)).max(axis=-1) <= tol).any())
+
+
+def test_draw_marks_balls_table_and_cue():
+    image = np.full((360, 640, 3), 60, np.uint8)
+    scene = Scene(corners=np.array([[40, 30], [600, 30], [600, 330], [40, 330]]),
+                  balls=[BallMark(200, 150, 10, 'solid', 3)], cue_tip=(400, 200), cue_butt=(600, 300))
+    out = draw(image, scene)
+    assert out.shape == image.shape and np.array_equal(image, np.full_like(image, 60))  # input untouched
+    assert near(out[29:32, 300], TABLE_BGR)                    # top cushion line (anti-aliased)
+    ring = out[150, 200 + 12]                                   # just outside the ball radius
+    assert tuple(ring) != (60, 60, 60)
+    assert tuple(out[150, 200]) == (60, 60, 60)                 # the ball itself stays visible
+    assert tuple(out[250, 500]) != (60, 60, 60)                 # on the cue line
+
+
+def test_node_publishes_annotated_image_and_markers():
+    context = rclpy.Context()
+    rclpy.init(context=context, domain_id=DOMAIN)
+    overlay = Overlay(context=context)
+    peer = rclpy.create_node('overlay_peer', context=context)
+    executor = MultiThreadedExecutor(context=context)
+    executor.add_node(overlay)
+    executor.add_node(peer)
+    thread = threading.Thread(target=executor.spin, daemon=True)
+    thread.start()
+    try:
+        annotated, markers = [], []
+        peer.create_subscription(Image, 'vision/image_annotated', annotated.append, SENSOR_QOS)
+        peer.create_subscription(MarkerArray, 'vision/markers', markers.append, RESULT_QOS)
+        image_pub = peer.create_publisher(Image, 'camera/image_raw', SENSOR_QOS)
+        table_pub = peer.create_publisher(Table, 'table', LATCHED_QOS)
+        balls_pub = peer.create_publisher(BallArray, 'balls', RESULT_QOS)
+        stamp = peer.get_clock().now().to_msg()
+        table = Table(found=True, corners_px=[40., 30., 600., 30., 600., 330., 40., 330.], length_m=2.54,
+                      width_m=1.27, pockets=[Pocket(kind=Pocket.KIND_CORNER, x_px=40., y_px=30., radius_px=8.,
+                                                    position=Point(x=-1.27, y=0.635))])
+        table.header.stamp = stamp
+        table_pub.publish(table)
+        balls = BallArray(balls=[Ball(x_px=200., y_px=150., radius_px=10., type=Ball.TYPE_CUE, number=0,
+                                      position=Point(x=0.1, y=0.2), position_valid=True)])
+        balls.header.stamp = stamp
+        image = cv2_to_imgmsg(np.full((360, 640, 3), 60, np.uint8), 'bgr8')
+        image.header.stamp = stamp
+
+        def ready():
+            balls_pub.publish(balls)
+            image_pub.publish(image)
+            return annotated and any(len(m.markers) >= 4 for m in markers) and \
+                tuple(imgmsg_to_cv2(annotated[-1])[150, 212]) != (60, 60, 60)  # ball ring drawn
+
+        assert wait_for(ready, timeout=15, interval=0.1)
+        out = imgmsg_to_cv2(annotated[-1])
+        assert near(out[29:32, 300], TABLE_BGR)
+        latest = [m for m in markers if len(m.markers) >= 4][-1].markers
+        assert latest[0].action == Marker.DELETEALL
+        kinds = {(m.ns, m.type) for m in latest[1:]}
+        assert kinds == {('table', Marker.LINE_STRIP), ('pockets', Marker.CYLINDER), ('balls', Marker.SPHERE)}
+        sphere = next(m for m in latest if m.ns == 'balls')
+        assert sphere.header.frame_id == 'table'
+        assert (sphere.pose.position.x, sphere.pose.position.y) == (0.1, 0.2)
+        assert np.allclose((sphere.color.r, sphere.color.g, sphere.color.b), 245 / 255)  # cue ball white
+    finally:
+        executor.shutdown()
+        overlay.destroy_node()
+        peer.destroy_node()
+        rclpy.shutdown(context=context)
+        thread.join(timeout=5)

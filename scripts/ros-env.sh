@@ -29,6 +29,9 @@ if [ "${1:-}" != "--no-workspace" ]; then
   if [ -f "$_bv_root/install/setup.bash" ]; then
     # shellcheck source=/dev/null
     source "$_bv_root/install/setup.bash"
+    # Our executables (`ros2 run billiards_vision X` on a full ROS install) as plain commands.
+    case ":$PATH:" in *":$_bv_root/install/billiards_vision/lib/billiards_vision:"*) ;;
+      *) export PATH="$_bv_root/install/billiards_vision/lib/billiards_vision:$PATH" ;; esac
   else
     echo "ros-env.sh: workspace not built; run 'make setup'" >&2
   fi

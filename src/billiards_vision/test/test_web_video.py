@@ -107,6 +107,7 @@ def test_index_lists_image_topics(server):
     status, ctype, body = get(port, '/')
     assert status == 200 and ctype.startswith('text/html')
     assert b'/camera/image_raw' in body and b'/stream_viewer?topic=/camera/image_raw' in body
+    assert b'<img id="main"' in body and b'src="/stream?topic=/camera/image_raw' in body  # live view
     status, _, body = get(port, '/topics')
     assert {'name': '/camera/image_raw', 'type': 'sensor_msgs/msg/Image'} in json.loads(body)
 

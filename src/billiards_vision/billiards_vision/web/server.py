@@ -31,6 +31,8 @@ UNSUPPORTED_TYPES = ('ros_compressed', 'vp8', 'vp9', 'h264')
 QOS_PROFILES = ('default', 'system_default', 'sensor_data')
 TRANSPORTS = ('raw', 'compressed')
 MAX_SIDE = 8192
+# What the front page shows large, first one present wins.
+PREFERRED_TOPICS = ('/vision/image_annotated', '/camera/image_raw')
 NO_CACHE = {'Cache-Control': 'no-cache, no-store, must-revalidate, max-age=0', 'Pragma': 'no-cache',
             'Expires': '0', 'Access-Control-Allow-Origin': '*'}
 log = logging.getLogger('web_video_server')
@@ -151,15 +153,22 @@ class VideoServer:
                                            text=f'{request.method} is not allowed here; use GET\n')
 
     async def index(self, request: web.Request) -> web.Response:
+        topics = self.hub.image_topics()
         rows = []
-        for name, kind in self.hub.image_topics():
+        for name, kind in topics:
             q = quote(name, safe='/')
             rows.append(f'<li><b>{html.escape(name)}</b> <small>({html.escape(kind)})</small> '
                         f'<a href="/stream_viewer?topic={q}">viewer</a> '
                         f'<a href="/stream?topic={q}">stream</a> <a href="/snapshot?topic={q}">snapshot</a></li>')
-        body = ('<!doctype html><html><head><meta charset="utf-8"><title>billiards_vision video</title></head>'
-                '<body><h1>Image topics</h1><ul id="topics">' + ''.join(rows or ['<li>no image topics yet</li>']) +
-                '</ul><p><a href="/health">health</a></p></body></html>')
+        names = [n for n, _ in topics]
+        main = next((t for t in PREFERRED_TOPICS if t in names), names[0] if names else None)
+        view = (f'<img id="main" alt="{html.escape(main)}" style="max-width:100%" '
+                f'src="/stream?topic={quote(main, safe="/")}&amp;width=1280">' if main else '')
+        body = ('<!doctype html><html><head><meta charset="utf-8"><title>billiards_vision</title></head>'
+                '<body style="font-family:sans-serif"><h1>billiards_vision</h1>' + view +
+                '<h2>Image topics</h2><ul id="topics">' + ''.join(rows or ['<li>no image topics yet</li>']) +
+                '</ul><p><a href="/health">health</a> &middot; <a href="/topics">topics (JSON)</a></p>'
+                '</body></html>')
         return web.Response(text=body, content_type='text/html', headers=NO_CACHE)
 
     async def stream_viewer(self, request: web.Request) -> web.Response:

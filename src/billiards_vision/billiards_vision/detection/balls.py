@@ -1,0 +1,340 @@
+# Copyright 2026 The billiards_vision authors
+# SPDX-License-Identifier: Apache-2.0
+"""Ball detection on the playing surface.
+
+The ball radius in pixels is known from the table homography (ball / table
+size ratio), so the search is a fixed-radius one:
+1. Colour edges (CIELab gradient, structure tensor) vote for centres one radius
+   along the edge normal (both sides); touching balls in a rack keep separate
+   peaks because each outline votes for its own centre.
+2. Each peak is checked by rays: along each ray the strongest colour step near
+   one radius is located to sub-pixel precision, and a robust circle fit to
+   those outline points gives the centre. Rays that end on a shadow, a
+   neighbour or the bright highlight are outliers of that fit, so the reported
+   centre is the ball's, not its highlight's or shadow's.
+3. Candidates need outline support around most of the circle, a radius near
+   the predicted one, and a face that is not cloth; marker dots (too small),
+   the cue and hands (no closed outline of ball size) and pockets fail these.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+import cv2
+import numpy as np
+
+from .classify import classify_ball, enforce_unique
+from .colors import ClothModel, estimate_cloth, hue_distance
+from .params import BallParams
+from .table import TableDetection
+
+N_RAYS = 48
+
+
+@dataclass
+class BallDetection:
+    x: float
+    y: float
+    radius: float
+    confidence: float
+    type: str = 'unknown'
+    number: Optional[int] = None
+    type_confidence: float = 0.0
+    position_m: Optional[tuple] = None
+    support: float = 0.0
+    extra: dict = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {'x': round(self.x, 2), 'y': round(self.y, 2), 'radius': round(self.radius, 2),
+                'type': self.type, 'number': self.number, 'confidence': round(float(self.confidence), 3)}
+
+
+def _sample(img: np.ndarray, px: np.ndarray, py: np.ndarray) -> np.ndarray:
+    """Bilinear samples of img at float coordinates of any shape (remap needs < 32767 rows)."""
+    shape = px.shape
+    n = px.size
+    cols = 1024
+    rows = -(-n // cols)
+    mx = np.zeros(rows * cols, np.float32)
+    my = np.zeros(rows * cols, np.float32)
+    mx[:n], my[:n] = px.ravel(), py.ravel()
+    out = cv2.remap(img, mx.reshape(rows, cols), my.reshape(rows, cols), cv2.INTER_LINEAR,
+                    borderMode=cv2.BORDER_REPLICATE)
+    extra = img.shape[2:] if img.ndim == 3 else ()
+    return out.reshape(rows * cols, *extra)[:n].reshape(*shape, *extra)
+
+
+def _radius_map(table: TableDetection, x0: int, y0: int, w: int, h: int, scale: float) -> np.ndarray:
+    gx, gy = np.meshgrid(np.linspace(x0, x0 + w - 1, 9), np.linspace(y0, y0 + h - 1, 9))
+    r = table.ball_radius_px(np.stack([gx.ravel(), gy.ravel()], axis=1)).reshape(9, 9) * scale
+    return cv2.resize(r.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+def _colour_gradient(lab: np.ndarray):
+    gx = cv2.Sobel(lab, cv2.CV_32F, 1, 0, ksize=3) / 8.0
+    gy = cv2.Sobel(lab, cv2.CV_32F, 0, 1, ksize=3) / 8.0
+    jxx = (gx * gx).sum(axis=2)
+    jyy = (gy * gy).sum(axis=2)
+    jxy = (gx * gy).sum(axis=2)
+    # Largest eigenvalue / eigenvector of the colour structure tensor.
+    tr, diff = jxx + jyy, jxx - jyy
+    lam = 0.5 * (tr + np.sqrt(diff * diff + 4 * jxy * jxy))
+    theta = 0.5 * np.arctan2(2 * jxy, diff)
+    return np.sqrt(lam), theta
+
+
+def _vote(mag, theta, rmap, mask, threshold):
+    h, w = mag.shape
+    ys, xs = np.nonzero((mag > threshold) & mask)
+    acc = np.zeros(h * w, dtype=np.float32)
+    if len(xs) == 0:
+        return acc.reshape(h, w)
+    c, s = np.cos(theta[ys, xs]), np.sin(theta[ys, xs])
+    r = rmap[ys, xs]
+    for k in (0.9, 1.0, 1.1):
+        for sign in (1.0, -1.0):
+            vx = np.rint(xs + sign * k * r * c).astype(np.int64)
+            vy = np.rint(ys + sign * k * r * s).astype(np.int64)
+            ok = (vx >= 0) & (vx < w) & (vy >= 0) & (vy < h)
+            acc += np.bincount(vy[ok] * w + vx[ok], minlength=h * w).astype(np.float32)
+    return acc.reshape(h, w)
+
+
+def _ray_outline(lab, cx, cy, r0, lo=0.65, hi=1.35, step=0.35, prior=None):
+    """Sub-pixel outline radius along N_RAYS rays for each centre; returns (radii, strength).
+
+    With a `prior` radius the edge nearest to it wins over a stronger one further
+    away (stripe borders and number circles lie inside the outline).
+    """
+    ang = np.linspace(0, 2 * np.pi, N_RAYS, endpoint=False)
+    n = len(cx)
+    s = np.arange(lo, hi + 1e-6, step / max(1.0, float(np.median(r0))))  # radius fractions
+    rad = r0[:, None, None] * s[None, None, :]
+    px = cx[:, None, None] + rad * np.cos(ang)[None, :, None]
+    py = cy[:, None, None] + rad * np.sin(ang)[None, :, None]
+
+    samp = _sample(lab, px, py)
+    d = np.linalg.norm(np.gradient(samp, axis=2), axis=3) / (rad[..., 1:2] - rad[..., 0:1] + 1e-9)
+    score = d
+    if prior is not None:
+        score = d * np.exp(-0.5 * ((rad - prior[:, None, None]) / (0.1 * r0[:, None, None])) ** 2)
+    k = np.clip(np.argmax(score, axis=2), 1, len(s) - 2)
+    ii, jj = np.meshgrid(np.arange(n), np.arange(N_RAYS), indexing='ij')
+    y0, y1, y2 = d[ii, jj, k - 1], d[ii, jj, k], d[ii, jj, k + 1]
+    den = y0 - 2 * y1 + y2
+    frac = np.where(np.abs(den) > 1e-9, 0.5 * (y0 - y2) / np.where(den == 0, 1, den), 0.0)
+    radius = (s[k] + np.clip(frac, -0.5, 0.5) * (s[1] - s[0])) * r0[:, None]
+    return radius, y1, ang
+
+
+def _fit_circle(px, py, w):
+    """Weighted algebraic circle fit (Kasa); returns cx, cy, r."""
+    a = np.stack([px, py, np.ones_like(px)], axis=1) * w[:, None]
+    b = -(px * px + py * py) * w
+    sol, *_ = np.linalg.lstsq(a, b, rcond=None)
+    cx, cy = -sol[0] / 2, -sol[1] / 2
+    return cx, cy, np.sqrt(max(cx * cx + cy * cy - sol[2], 1e-9))
+
+
+def _fit_fixed_radius(px, py, w, cx, cy, r, iters=6):
+    """Centre of a circle of known radius r through weighted points (Gauss-Newton)."""
+    for _ in range(iters):
+        dx, dy = cx - px, cy - py
+        dist = np.hypot(dx, dy) + 1e-9
+        res = (dist - r) * w
+        jx, jy = dx / dist * w, dy / dist * w
+        a = np.array([[jx @ jx, jx @ jy], [jx @ jy, jy @ jy]])
+        if abs(np.linalg.det(a)) < 1e-9:
+            break
+        step = np.linalg.solve(a, [jx @ res, jy @ res])
+        cx, cy = cx - step[0], cy - step[1]
+        if np.hypot(*step) < 1e-3:
+            break
+    return cx, cy
+
+
+def _shadow_sector(shade, cx, cy, r, ok) -> np.ndarray:
+    """Rays (bool per angle) on the side where balls cast their shadows, from all good balls.
+
+    One lamp throws every shadow the same way; on that side the ball's dark limb
+    merges with its shadow, so those rays are left out of the final fit.
+    """
+    none = np.zeros(N_RAYS, bool)
+    if ok.sum() < 2:
+        return none
+    ang = np.linspace(0, 2 * np.pi, N_RAYS, endpoint=False)
+    s = np.linspace(1.1, 1.6, 6)
+    rad = r[ok, None, None] * s[None, None, :]
+    px = cx[ok, None, None] + rad * np.cos(ang)[None, :, None]
+    py = cy[ok, None, None] + rad * np.sin(ang)[None, :, None]
+    v = _sample(shade, px, py)
+    profile = np.median(v.mean(axis=2), axis=0)
+    lo, hi = profile.min(), profile.max()
+    if hi - lo < 0.25:
+        return none
+    return profile > lo + 0.5 * (hi - lo)
+
+
+def _refine(lab, shade, cand, r_pred, params: BallParams):
+    """Ray-based sub-pixel refinement; returns per-candidate (cx, cy, r, support, residual).
+
+    The first pass fits centre and radius freely; the radius of the balls with a
+    complete outline then fixes the radius for a second, centre-only fit, so a
+    side lost in a shadow or against a neighbour cannot pull the centre.
+    """
+    cx, cy = cand[:, 0].astype(np.float64), cand[:, 1].astype(np.float64)
+    out = np.zeros((len(cx), 5))
+    fixed_r = None
+    for it in range(3):
+        prior = None if fixed_r is None else fixed_r * r_pred
+        radius, strength, ang = _ray_outline(lab, cx, cy, r_pred, prior=prior)
+        cos, sin = np.cos(ang), np.sin(ang)
+        for i in range(len(cx)):
+            good = strength[i] > params.edge_threshold
+            tol = 2.5 * max(0.75, 0.08 * r_pred[i])
+            if good.sum() < 8:
+                out[i] = (cx[i], cy[i], r_pred[i], good.mean(), np.inf)
+                continue
+            px = cx[i] + radius[i] * cos
+            py = cy[i] + radius[i] * sin
+            w = good.astype(np.float64)
+            if fixed_r is None:
+                fx, fy, fr = cx[i], cy[i], r_pred[i]
+                for _ in range(3):
+                    fx, fy, fr = _fit_circle(px, py, w)
+                    res = np.abs(np.hypot(px - fx, py - fy) - fr)
+                    w = good * (res < tol)
+                    if w.sum() < 8:
+                        break
+            else:
+                fr = fixed_r * r_pred[i]
+                fx, fy = cx[i], cy[i]
+                base = good & ~shadow if (good & ~shadow).sum() >= 8 else good
+                w = base.astype(np.float64)
+                for _ in range(3):
+                    fx, fy = _fit_fixed_radius(px, py, w, fx, fy, fr)
+                    res = np.abs(np.hypot(px - fx, py - fy) - fr)
+                    w = base * (res < tol)
+                    if w.sum() < 8:
+                        break
+            res = np.abs(np.hypot(px - fx, py - fy) - fr)
+            inl = good & (res < tol)
+            out[i] = (fx, fy, fr, inl.mean(), float(np.median(res[inl])) if inl.any() else np.inf)
+        cx, cy = out[:, 0].copy(), out[:, 1].copy()
+        if it == 1:
+            ratio = out[:, 2] / r_pred
+            full = (out[:, 3] > 0.9) & (np.abs(ratio - 1) < params.radius_tolerance)
+            fixed_r = float(np.median(ratio[full])) if full.sum() >= 3 else 1.0
+            shadow = _shadow_sector(shade, cx, cy, out[:, 2], full)
+    return out
+
+
+def _cloth_share(hsv, cx, cy, r, cloth: ClothModel) -> float:
+    """Share of the ball face (inner 0.7 r) that looks like lit cloth."""
+    h, w = hsv.shape[:2]
+    rr = max(1, int(0.7 * r))
+    x, y = int(round(cx)), int(round(cy))
+    patch = hsv[max(0, y - rr):min(h, y + rr + 1), max(0, x - rr):min(w, x + rr + 1)]
+    if patch.size == 0:
+        return 1.0
+    yy, xx = np.mgrid[max(0, y - rr):min(h, y + rr + 1), max(0, x - rr):min(w, x + rr + 1)]
+    inside = (xx - cx) ** 2 + (yy - cy) ** 2 <= (0.7 * r) ** 2
+    p = patch[inside].astype(np.float32)
+    like = (hue_distance(p[:, 0], cloth.hue) < 8) & (np.abs(p[:, 2] - cloth.value) < 0.2 * cloth.value) \
+        & (np.abs(p[:, 1] - cloth.saturation) < 0.3 * cloth.saturation)
+    return float(like.mean()) if len(p) else 1.0
+
+
+def detect_balls(image_bgr: np.ndarray, table: TableDetection, params: BallParams,
+                 cloth: Optional[ClothModel] = None) -> list[BallDetection]:
+    """Balls on the playing surface of `table` in a BGR image."""
+    if image_bgr is None or image_bgr.ndim != 3 or image_bgr.shape[2] != 3:
+        raise ValueError('detect_balls needs a BGR image (H x W x 3)')
+    H, W = image_bgr.shape[:2]
+    r_corners = table.ball_radius_px(table.corners_px) * params.radius_scale
+    pad = int(np.ceil(2.5 * r_corners.max()))
+    x0 = max(0, int(np.floor(table.corners_px[:, 0].min())) - pad)
+    y0 = max(0, int(np.floor(table.corners_px[:, 1].min())) - pad)
+    x1 = min(W, int(np.ceil(table.corners_px[:, 0].max())) + pad)
+    y1 = min(H, int(np.ceil(table.corners_px[:, 1].max())) + pad)
+    if x1 - x0 < 8 or y1 - y0 < 8:
+        return []
+    roi = image_bgr[y0:y1, x0:x1]
+    h, w = roi.shape[:2]
+    rmap = _radius_map(table, x0, y0, w, h, params.radius_scale)
+    r_med = float(np.median(rmap))
+    sigma = max(0.7, 0.06 * r_med)
+    lab = cv2.cvtColor(cv2.GaussianBlur(roi, (0, 0), sigma).astype(np.float32) / 255.0, cv2.COLOR_BGR2Lab)
+    mag, theta = _colour_gradient(lab)
+
+    # Search area: the surface polygon grown by the allowed margin plus one radius (outline pixels).
+    poly = table.corners_px - [x0, y0]
+    centre = poly.mean(axis=0)
+    grow = (params.surface_margin + 1.2) * r_med
+    grown = centre + (poly - centre) * (1 + grow / np.linalg.norm(poly - centre, axis=1, keepdims=True))
+    mask = np.zeros((h, w), np.uint8)
+    cv2.fillConvexPoly(mask, np.round(grown).astype(np.int32), 1)
+    acc = _vote(mag, theta, rmap, mask.astype(bool), 0.5 * params.edge_threshold)
+    acc = cv2.GaussianBlur(acc, (0, 0), max(0.8, 0.15 * r_med))
+    # Votes a full outline would give, for a relative peak threshold.
+    full = 2 * np.pi * r_med * 2.0
+    win = max(3, int(0.9 * r_med) | 1)
+    peaks = (acc >= cv2.dilate(acc, np.ones((win, win), np.uint8))) & (acc > 0.03 * full)
+    ys, xs = np.nonzero(peaks)
+    if len(xs) == 0:
+        return []
+    order = np.argsort(-acc[ys, xs])[:400]
+    cand = np.stack([xs[order], ys[order]], axis=1).astype(np.float64)
+    r_pred = rmap[cand[:, 1].astype(int), cand[:, 0].astype(int)].astype(np.float64)
+    if cloth is None:
+        cloth = table.cloth or estimate_cloth(image_bgr)
+    hsv = cv2.cvtColor(roi, cv2.COLOR_BGR2HSV)
+    shade = np.zeros((h, w), np.float32)
+    if cloth is not None:
+        shade = ((hue_distance(hsv[..., 0], cloth.hue) < 10) & (hsv[..., 1] > 0.45 * cloth.saturation)
+                 & (hsv[..., 2] < 0.85 * cloth.value)).astype(np.float32)
+    fit = _refine(lab, shade, cand, r_pred, params)
+    found = []
+    for i in range(len(cand)):
+        fx, fy, fr, support, resid = fit[i]
+        rp = r_pred[i]
+        if not np.isfinite(resid) or support < params.min_outline_support:
+            continue
+        if abs(fr / rp - 1.0) > params.radius_tolerance:
+            continue
+        if np.hypot(fx - cand[i, 0], fy - cand[i, 1]) > 0.6 * rp:
+            continue
+        inside = table.signed_distance_inside([[fx + x0, fy + y0]])[0]
+        if inside < -params.surface_margin * rp:
+            continue
+        # Pocket holes and liners have rounded edges; near a pocket only a nearly
+        # complete outline counts as a ball.
+        d_pocket = np.hypot(table.pockets_px[:, 0] - fx - x0, table.pockets_px[:, 1] - fy - y0) \
+            - table.pocket_radii_px
+        if d_pocket.min() < rp and support < params.pocket_min_support:
+            continue
+        cloth_like = _cloth_share(hsv, fx, fy, fr, cloth) if cloth is not None else 0.0
+        if cloth_like > 0.5:
+            continue
+        conf = float(np.clip(support, 0, 1) * np.clip(1.0 - resid / (0.25 * rp), 0, 1)
+                     * (1.0 - cloth_like) * np.clip(1.0 - abs(fr / rp - 1.0) / (2 * params.radius_tolerance), 0, 1))
+        conf = float(np.clip(conf ** 0.5, 0, 1))
+        if conf < params.min_confidence:
+            continue
+        found.append(BallDetection(float(fx + x0), float(fy + y0), float(fr), conf, support=float(support)))
+    balls = _suppress(found, params.min_separation)
+    for b in balls:
+        kind, number, tconf, feats = classify_ball(hsv, b.x - x0, b.y - y0, b.radius, cloth, params)
+        b.type, b.number, b.type_confidence, b.extra = kind, number, tconf, feats
+        b.position_m = tuple(float(v) for v in table.to_table([[b.x, b.y]])[0])
+    enforce_unique(balls)
+    return balls
+
+
+def _suppress(balls: list[BallDetection], min_sep: float) -> list[BallDetection]:
+    keep: list[BallDetection] = []
+    for b in sorted(balls, key=lambda b: -b.confidence):
+        if all(np.hypot(b.x - k.x, b.y - k.y) > min_sep * 0.5 * (b.radius + k.radius) for k in keep):
+            keep.append(b)
+    return keep

@@ -30,8 +30,17 @@ test: setup
 lint: setup
 	@$(ENV) python -m flake8 src/billiards_vision
 
+# Benchmarks print tables measured side by side in one run on this machine.
 bench: setup
 	@$(ENV) bench_transport
+	@$(ENV) python -m billiards_vision.tools.bench_detectors
+	@$(ENV) python -m billiards_vision.camera.bench
+	@$(ENV) python -m billiards_vision.sim.bench
+
+# Detector accuracy on synthetic ground truth and, when present, the labelled real frames.
+DATA ?= $(abspath ../shared/data)
+eval: setup
+	@$(ENV) python -m billiards_vision.tools.eval_detectors --data '$(DATA)'
 
 clean:
 	rm -rf build install log .venv

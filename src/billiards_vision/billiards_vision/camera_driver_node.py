@@ -96,7 +96,7 @@ class CameraDriver(Node):
         self.exit_code = 0
         self._values = declare_parameters(self, PARAMS, on_change=self._on_parameters)
         self._calibration = self._load_calibration(self._values['camera_info_url'])
-        self._info_cache: tuple = (None, None)
+        self._info_cache: tuple = ((None, None), None)
         self._image_pub = self.create_publisher(Image, 'camera/image_raw', SENSOR_QOS)
         self._info_pub = self.create_publisher(CameraInfo, 'camera/camera_info', SENSOR_QOS)
         self._jpeg_pub = self.create_publisher(CompressedImage, 'camera/image_raw/compressed', SENSOR_QOS)
@@ -115,6 +115,7 @@ class CameraDriver(Node):
                                 on_state=lambda state: self._state_changed.trigger(),
                                 on_fatal=self._on_fatal, log=self._log)
         self._running = True
+        self._publish_error = ''
         self._publisher = threading.Thread(target=self._publish_loop, name='camera-publisher', daemon=True)
         self._publisher.start()
         self._capture.start()
@@ -167,8 +168,9 @@ class CameraDriver(Node):
                 try:
                     self._publish_frame(frame)
                 except Exception as exc:  # a context shut down under us, or a conversion bug
-                    if self._running and self.context.ok():
-                        self.get_logger().error(f'publishing a frame failed: {exc}')
+                    if self._running and self.context.ok() and str(exc) != self._publish_error:
+                        self.get_logger().error(f'publishing a frame failed: {exc} (logged once per error)')
+                    self._publish_error = str(exc)
 
     def _publish_frame(self, frame: Frame) -> None:
         header = Header(frame_id=self._values['frame_id'])
@@ -196,9 +198,8 @@ class CameraDriver(Node):
 
     def _camera_info(self, width: int, height: int) -> CameraInfo:
         info = self._calibration or self._capture.camera_info
-        key = (width, height, id(info))  # a new source or calibration is a new dict
-        cached_key, msg = self._info_cache
-        if cached_key == key:
+        (cached_size, cached_info), msg = self._info_cache
+        if cached_size == (width, height) and cached_info is info:  # a new source or calibration: new dict
             return msg
         if info is None:
             info = uncalibrated(width, height)
@@ -210,7 +211,7 @@ class CameraDriver(Node):
                          d=[float(v) for v in info.get('D', [])], k=[float(v) for v in info['K']],
                          p=[float(v) for v in info['P']],
                          r=[float(v) for v in info.get('R', [1.0, 0, 0, 0, 1.0, 0, 0, 0, 1.0])])
-        self._info_cache = (key, msg)
+        self._info_cache = (((width, height), info), msg)
         return msg
 
     # --- health (executor) --------------------------------------------------------------

@@ -322,3 +322,57 @@ def test_folder_that_vanishes_and_returns(tmp_path):
         assert wait_for(lambda: len(frames) >= count + 5 and capture.state == 'streaming', 10)
     finally:
         capture.stop()
+
+
+class FakeV4L2:
+    """Stands in for cv2.VideoCapture on a V4L2 MJPEG camera and records every call."""
+
+    calls: list = []
+    last = None
+
+    def __init__(self, target, backend):
+        FakeV4L2.last = self
+        self.calls.clear()
+        self.calls.append(('open', target, backend))
+        self.props = {cv2.CAP_PROP_FOURCC: float(cv2.VideoWriter_fourcc(*'YUYV'))}
+        self.jpeg = cv2.imencode('.jpg', np.full((48, 64, 3), 100, np.uint8))[1]
+
+    def isOpened(self):
+        return True
+
+    def set(self, prop, value):
+        self.calls.append(('set', prop, value))
+        self.props[prop] = float(value)
+        return True
+
+    def get(self, prop):
+        return self.props.get(prop, 0.0)
+
+    def grab(self):
+        return True
+
+    def retrieve(self):
+        if self.props.get(cv2.CAP_PROP_CONVERT_RGB, 1.0) == 0.0:
+            return True, self.jpeg.reshape(1, -1)  # undecoded MJPEG buffer
+        return True, np.full((48, 64, 3), 100, np.uint8)
+
+    def release(self):
+        self.calls.append(('release',))
+
+
+def test_device_sets_mjpg_before_size_and_rate_and_forwards_jpeg(monkeypatch):
+    from billiards_vision.camera import device
+    monkeypatch.setattr(device.cv2, 'VideoCapture', FakeV4L2)
+    source = DeviceSource('/dev/video3', CaptureSettings(width=1280, height=720, framerate=30.0))
+    source.open()
+    frame = source.read()
+    source.close()
+    calls = FakeV4L2.calls
+    assert calls[0] == ('open', '/dev/video3', cv2.CAP_V4L2)
+    props = [c[1] for c in calls if c[0] == 'set']
+    order = [props.index(p) for p in (cv2.CAP_PROP_FOURCC, cv2.CAP_PROP_FRAME_WIDTH, cv2.CAP_PROP_FPS)]
+    assert order == sorted(order)  # FOURCC before size before rate
+    assert ('set', cv2.CAP_PROP_BUFFERSIZE, 1) in calls
+    assert frame.jpeg == FakeV4L2.last.jpeg.tobytes()  # the camera's bytes, forwarded undecoded
+    assert frame.image.shape == (48, 64, 3) and abs(int(frame.image.mean()) - 100) <= 1
+    assert calls[-1] == ('release',)

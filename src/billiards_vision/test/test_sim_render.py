@@ -33,7 +33,7 @@ def check_ball_colour(hsv: np.ndarray, ball: dict) -> None:
     x, y, r = ball['x'], ball['y'], ball['radius']
     px = disc_pixels(hsv, x, y, 0.85 * r)
     h, s, v = px[:, 0], px[:, 1], px[:, 2]
-    white = (s < 80) & (v > 150)
+    white = (s < 80) & (v > 110)      # white, also on the side away from the lamp
     dark = v < 80
     cloth_h = hsv_of(CLOTH_BGR['teal'])[0]
     cloth = (hue_distance(h, cloth_h) <= 5) & (s > 150) & (v > 140)
@@ -88,8 +88,8 @@ def test_moving_balls_match_their_truth_while_they_roll():
         hsv = None
         for ball in truth['balls']:
             speed = np.hypot(*ball['velocity_mps'])
-            # Slower than ~one radius of smear during the exposure: the centre keeps its colour.
-            if ball['visible'] and 0.05 < speed < 1.0:
+            # Under ~a quarter radius of smear during the exposure: the ball keeps its colours.
+            if ball['visible'] and 0.05 < speed < 0.5:
                 hsv = cv2.cvtColor(image, cv2.COLOR_BGR2HSV) if hsv is None else hsv
                 check_ball_colour(hsv, ball)
                 checked += 1
@@ -140,8 +140,10 @@ def test_marker_dots_appear_where_truth_says_and_hide_under_balls(rack_frame):
     hsv = cv2.cvtColor(image, cv2.COLOR_BGR2HSV)
     for x, y in truth['markers_px']:
         xi, yi = int(round(x)), int(round(y))
+        # A white (unsaturated, bright in every channel) dot; teal cloth has almost no red.
         centre = hsv[yi - 1:yi + 2, xi - 1:xi + 2].reshape(-1, 3).astype(int)
-        assert centre[:, 2].max() > 190 and centre[:, 1].min() < 90
+        bgr = image[yi - 1:yi + 2, xi - 1:xi + 2].reshape(-1, 3).astype(int)
+        assert centre[:, 1].min() < 70 and bgr.min(axis=1).max() > 110
         ring = [hsv[int(round(y + 8 * np.sin(t))), int(round(x + 8 * np.cos(t)))] for t in np.linspace(0, 6, 8)]
         assert all(p[1] > 150 for p in ring), 'cloth around a marker'
     assert SyntheticTable('empty', width=W, height=H, markers=False).next_frame()[1]['markers_px'] == []

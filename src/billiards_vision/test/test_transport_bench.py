@@ -67,4 +67,4 @@ def test_one_cell_across_two_processes(capsys):
     assert row['matched'] and row['sent'] > 0 and row['received'] > 0 and row['bad_size'] == 0
     assert row['received'] + row['lost'] <= row['sent']
     assert row['latency_p50_ms'] > 0
-    assert _children() == before  # both bench processes were reaped
+    assert set(_children()) <= set(before)  # both bench processes were reaped

@@ -63,6 +63,7 @@ class Capture:
         self._worker: Optional[Worker] = None
         self._abandoned: list[Worker] = []
         self._generation = 0
+        self._launching = False
         self._mode = resolve_mode(config.mode, self._factory)
         self._state = 'connecting'
         self._failures = 0          # failed attempts since the last frame
@@ -104,7 +105,7 @@ class Capture:
         self._wake.set()
 
     def reconfigure(self, config: CaptureConfig) -> None:
-        """New source or settings: reconnect with them (connection counters start again)."""
+        """New source or settings: reconnect with them (the failed-attempt count starts again)."""
         if config.source != self._config.source:
             factory, location = resolve_source(config.source)
             with self._lock:
@@ -155,7 +156,8 @@ class Capture:
     # --- worker events (worker threads) -------------------------------------------------
 
     def _current(self, worker: Worker) -> bool:
-        return worker is self._worker and not worker.abandoned
+        # By generation, not identity: a worker may report before the supervisor has installed it.
+        return worker.generation == self._generation and not worker.abandoned
 
     def worker_opened(self, worker: Worker, info: Optional[dict]) -> None:
         with self._lock:
@@ -205,6 +207,7 @@ class Capture:
     def worker_ended(self, worker: Worker) -> None:
         with self._lock:
             if self._current(worker):
+                worker.abandoned = True  # finished; never to be installed or watched again
                 self._worker = None
                 self._log('info', f'end of {self._config.source} (loop is off)')
                 self._set_state('ended')
@@ -212,7 +215,7 @@ class Capture:
     def worker_failed(self, worker: Worker, reason: str) -> None:
         with self._lock:
             if self._current(worker):
-                self._fail(reason)
+                self._fail(reason, worker)
         self._wake.set()
 
     def worker_log(self, worker: Worker, text: str) -> None:
@@ -229,13 +232,17 @@ class Capture:
         while self._frame_times and now - self._frame_times[0] > FPS_WINDOW:
             self._frame_times.popleft()
 
-    def _fail(self, reason: str) -> None:
+    def _abandon(self, worker: Optional[Worker]) -> None:
+        if worker is not None and worker not in self._abandoned:
+            worker.abandon()
+            self._abandoned.append(worker)
+        if worker is self._worker:
+            self._worker = None
+
+    def _fail(self, reason: str, worker: Optional[Worker] = None) -> None:
         """The current attempt failed: abandon its worker, back off, maybe give up (lock held)."""
         cfg = self._config
-        if self._worker is not None:
-            self._worker.abandon()
-            self._abandoned.append(self._worker)
-            self._worker = None
+        self._abandon(worker or self._worker)
         self._failures += 1
         if reason != self.last_error or self._failures == 1:
             self._log('warn', reason if cfg.source in reason else f'{cfg.source}: {reason}')
@@ -249,37 +256,47 @@ class Capture:
         self._next_attempt = time.monotonic() + delay
         self._set_state('reconnecting')
 
-    def _start_worker(self) -> None:
-        cfg = self._config
-        factory, location = self._factory, self._location
-        self._generation += 1
-        self._mode = resolve_mode(cfg.mode, factory)
-        worker_class = ProcessWorker if self._mode == 'process' else ThreadWorker
+    def _launch(self, generation: int, mode: str, factory, location: str, cfg: CaptureConfig) -> None:
+        """Start a worker without holding the lock: the first child process waits for the forkserver."""
+        worker_class = ProcessWorker if mode == 'process' else ThreadWorker
         try:
-            self._worker = worker_class(self, self._generation, factory, location, cfg.settings,
-                                        cfg.jpeg_quality)
-        except Exception as exc:  # e.g. no more processes or threads: treat like a failed open
-            self._worker = None
-            self._fail(f'cannot start a capture {self._mode}: {exc}')
+            worker = worker_class(self, generation, factory, location, cfg.settings, cfg.jpeg_quality)
+        except Exception as exc:  # e.g. no more processes or threads: like a failed open
+            with self._lock:
+                self._launching = False
+                if generation == self._generation:
+                    self._fail(f'cannot start a capture {mode}: {exc}')
+            return
+        with self._lock:
+            self._launching = False
+            if generation == self._generation and not worker.abandoned and not self._stopping.is_set():
+                self._worker = worker
+            else:  # reconfigured, forced to reconnect, failed or ended while starting
+                self._abandon(worker)
 
-    def _check(self, now: float) -> None:
+    def _check(self, now: float) -> Optional[tuple]:
+        """Watchdog step (lock held); returns the arguments of `_launch` when a worker must start."""
         cfg, worker = self._config, self._worker
         if self._force_reason is not None:
             reason, self._force_reason = self._force_reason, None
-            if worker is not None:
-                worker.abandon()
-                self._abandoned.append(worker)
-                self._worker = worker = None
+            self._abandon(worker)
+            worker = None
+            self._generation += 1  # also voids a worker that is being launched
             self._log('info', reason)
             self.reconnects += 1
             self._next_attempt = now
             self._set_state('reconnecting')
+        if self._launching:
+            return None
         if worker is None:
             if self._state not in ('failed', 'ended') and now >= self._next_attempt:
                 if self._failures:
                     self.reconnects += 1
-                self._start_worker()
-            return
+                self._generation += 1
+                self._mode = resolve_mode(cfg.mode, self._factory)
+                self._launching = True
+                return self._generation, self._mode, self._factory, self._location, cfg
+            return None
         settings = cfg.settings
         period = 1.0 / settings.framerate
         if worker.opened_at is None:
@@ -288,19 +305,22 @@ class Capture:
             limit += 10.0 if waiting else 0.0  # a process start may be slow
             if now - worker.started > limit:
                 self._fail(f'open did not return within {settings.open_timeout:g} s (open_timeout)')
-            return
+            return None
         silent = now - (worker.last_progress or worker.opened_at)
         if silent > settings.read_timeout + period:
             self._fail(f'no frame for {silent:.1f} s (read_timeout {settings.read_timeout:g} s)')
         elif silent > 0.5 * settings.read_timeout + period and self._state == 'streaming':
             self._set_state('stalled')
+        return None
 
     def _supervise(self) -> None:
         while not self._stopping.is_set():
-            with self._lock:
-                self._check(time.monotonic())
-            self._wake.wait(TICK)
             self._wake.clear()
+            with self._lock:
+                launch = self._check(time.monotonic())
+            if launch is not None:
+                self._launch(*launch)
+            self._wake.wait(TICK)
 
 
 def resolve_mode(mode: str, factory) -> str:

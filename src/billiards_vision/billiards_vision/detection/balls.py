@@ -186,6 +186,7 @@ def _refine(lab, shade, cand, r_pred, params: BallParams):
     cx, cy = cand[:, 0].astype(np.float64), cand[:, 1].astype(np.float64)
     out = np.zeros((len(cx), 5))
     fixed_r = None
+    shadow = np.zeros(N_RAYS, bool)
     for it in range(3):
         prior = None if fixed_r is None else fixed_r * r_pred
         radius, strength, ang = _ray_outline(lab, cx, cy, r_pred, prior=prior)

@@ -85,7 +85,7 @@ class BallParams:
 
 @dataclass
 class CueParams:
-    min_length_balls: float = knob(4.0, 'a stick shows at least this many ball diameters over the table',
+    min_length_balls: float = knob(3.0, 'a stick shows at least this many ball diameters over the table',
                                    (1.0, 50.0))
     max_width_balls: float = knob(0.75, 'a stick is at most this many ball diameters wide', (0.1, 3.0))
     max_width_ratio: float = knob(0.12, 'a stick is at most this wide relative to its visible length',

@@ -254,7 +254,16 @@ def _find_noses(gray: np.ndarray, outer: np.ndarray, band_px: float, min_step: f
             curves.append(_SideCurve(a, b, [0.0, 0.0, offs[j]]))
             continue
         curves.append(_SideCurve(a, b, _fit_offsets(ts[good] * length, off[good], length)))
-    return np.array([_curve_corner(curves[i - 1], curves[i]) for i in range(4)])
+    return np.array([_curve_corner(curves[i - 1], curves[i]) for i in range(4)]), curves
+
+
+def _snap_pockets_to_sides(table: TableDetection, curves) -> None:
+    """Move each pocket mouth onto the fitted (distortion-bowed) cushion line nearest to it."""
+    for i, p in enumerate(table.pockets_px):
+        if table.pocket_kinds[i] == POCKET_CORNER:
+            continue
+        dists = [abs(float((p - c.a) @ c.n) - np.polyval(c.c, float((p - c.a) @ c.u))) for c in curves]
+        table.pockets_px[i] = curves[int(np.argmin(dists))].tangent(p)[0]
 
 
 def _long_side_horizontal(mask: np.ndarray, outer: np.ndarray, band_px: float) -> bool:
@@ -336,8 +345,10 @@ def detect_table(image_bgr: np.ndarray, params: TableParams) -> Optional[TableDe
     band_px = params.cushion_band_fraction * length_px
     horizontal = _long_side_horizontal(region, quad, band_px * scale)
     gray = cv2.GaussianBlur(cv2.cvtColor(image_bgr, cv2.COLOR_BGR2GRAY).astype(np.float32), (0, 0), 1.0)
-    corners = _find_noses(gray, outer, band_px, params.nose_min_contrast)
+    corners, curves = _find_noses(gray, outer, band_px, params.nose_min_contrast)
     if not cv2.isContourConvex(corners.astype(np.float32).reshape(-1, 1, 2)):
         return None
     confidence = float(np.clip(fill_share, 0.0, 1.0))
-    return TableDetection(corners, params.geometry(), horizontal, cloth, confidence, False)
+    table = TableDetection(corners, params.geometry(), horizontal, cloth, confidence, False)
+    _snap_pockets_to_sides(table, curves)
+    return table

@@ -25,7 +25,7 @@ THUMB_WIDTH = 160
 
 class TableTracker:
     def __init__(self, params: TableParams, redetect_interval_s: float = 10.0,
-                 change_threshold: float = 0.2, smoothing: float = 0.3, jump_fraction: float = 0.01):
+                 change_threshold: float = 0.05, smoothing: float = 0.3, jump_fraction: float = 0.01):
         self.params = params
         self.redetect_interval_s = redetect_interval_s
         self.change_threshold = change_threshold

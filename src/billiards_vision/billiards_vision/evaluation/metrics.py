@@ -47,6 +47,13 @@ def _markers(gt: dict) -> list:
     return list(gt.get('not_balls') or []) + list(gt.get('markers_px') or [])
 
 
+def _type_of(ball: dict) -> str:
+    kind = ball.get('type') or 'unknown'
+    if kind not in BALL_TYPE_NAMES:
+        raise ValueError(f'ball type {kind!r} is not one of {", ".join(BALL_TYPE_NAMES)}')
+    return kind
+
+
 def score_frame(gt: dict, pred: dict | None, match='auto', gate=DEFAULT_DISTANCE_GATE,
                 iou_threshold=DEFAULT_IOU_THRESHOLD) -> dict:
     """Raw results of one frame (lists of errors and pairs, aggregated by ``aggregate``)."""
@@ -69,8 +76,7 @@ def score_frame(gt: dict, pred: dict | None, match='auto', gate=DEFAULT_DISTANCE
         'centre_errors_px': [float(np.hypot(pred_balls[p]['x'] - gt_balls[g]['x'],
                                             pred_balls[p]['y'] - gt_balls[g]['y'])) for g, p in pairs],
         'radius_errors_px': [float(pred_balls[p]['radius']) - float(gt_balls[g]['radius']) for g, p in pairs],
-        'type_pairs': [(gt_balls[g].get('type', 'unknown'), pred_balls[p].get('type', 'unknown'))
-                       for g, p in pairs],
+        'type_pairs': [(_type_of(gt_balls[g]), _type_of(pred_balls[p])) for g, p in pairs],
         'number_pairs': [(gt_balls[g]['number'], pred_balls[p].get('number')) for g, p in pairs
                          if gt_balls[g].get('number') is not None],
     }

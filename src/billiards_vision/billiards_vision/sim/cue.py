@@ -27,7 +27,7 @@ CUE_SECTIONS = [
     (1.40, CUE_LENGTH_M, (24, 34, 60)),  # butt sleeve
 ]
 SKIN_BGR = (125, 155, 205)
-SLEEVE_BGR = (70, 62, 58)
+SLEEVE_BGR = (96, 64, 44)
 
 
 @dataclass
@@ -87,13 +87,27 @@ def _hand_polygons(cue: CueState) -> list[tuple[np.ndarray, tuple]]:
         polys.append((ellipse(c, 0.03, 0.011, 0.025, d), SKIN_BGR))
     arm_dir = -d * math.cos(math.radians(40)) + n * math.sin(math.radians(40))
     start = b - d * 0.05 + n * 0.02
-    for (s0, s1, w0, w1, colour) in ((0.0, 0.16, 0.07, 0.075, SKIN_BGR), (0.16, 0.55, 0.085, 0.10, SLEEVE_BGR)):
+    # Wrist and forearm (skin), then the sleeve; each a capsule rising away from the cloth,
+    # with a lighter strip along its top where it catches the light.
+    for (s0, s1, w0, w1, colour) in ((0.0, 0.2, 0.065, 0.08, SKIN_BGR), (0.17, 0.6, 0.095, 0.11, SLEEVE_BGR)):
         p0, p1 = start + arm_dir * s0, start + arm_dir * s1
-        perp = np.array([-arm_dir[1], arm_dir[0]])
         z0, z1 = 0.06 + 0.4 * s0, 0.06 + 0.4 * s1
-        polys.append((np.array([[*(p0 + perp * w0 / 2), z0], [*(p1 + perp * w1 / 2), z1],
-                                [*(p1 - perp * w1 / 2), z1], [*(p0 - perp * w0 / 2), z0]]), colour))
+        polys.append((_capsule(p0, p1, w0, w1, z0, z1), colour))
+        polys.append((_capsule(p0, p1, w0 * 0.45, w1 * 0.45, z0 + 0.01, z1 + 0.01),
+                      tuple(min(255, int(c * 1.25) + 12) for c in colour)))
     return polys
+
+
+def _capsule(p0, p1, w0: float, w1: float, z0: float, z1: float) -> np.ndarray:
+    """Convex 3D outline of a tapered limb from p0 to p1 with rounded ends."""
+    u = (p1 - p0) / max(np.linalg.norm(p1 - p0), 1e-9)
+    v = np.array([-u[1], u[0]])
+    pts = []
+    for centre, w, z, a0 in ((p1, w1, z1, -math.pi / 2), (p0, w0, z0, math.pi / 2)):
+        for a in np.linspace(a0, a0 + math.pi, 7):
+            xy = centre + (u * math.cos(a) + v * math.sin(a)) * w / 2
+            pts.append([xy[0], xy[1], z])
+    return np.array(pts)
 
 
 def draw_cue_shadow(frame: np.ndarray, camera: OverheadCamera, cue: CueState, lamps: Lamps,

@@ -177,16 +177,15 @@ class SyntheticTable:
         visible = [b for b in truth['balls'] if not b['pocketed']]
         # Motion blur: image displacement over the exposure, from the table velocity.
         exposure = o.motion_blur / self.fps
-        blur = {}
-        for b in visible:
-            v = np.array(b['velocity_mps'])
-            if exposure > 0 and np.any(v != 0):
-                a = np.array([*b['position_m'], BALL_RADIUS_M])
-                d = np.array([v[0] * exposure / 2, v[1] * exposure / 2, 0.0])
-                ends = self.camera.project(np.array([a - d, a + d]))
-                blur[b['id']] = tuple(ends[1] - ends[0])
-            else:
-                blur[b['id']] = (0.0, 0.0)
+        blur = {b['id']: (0.0, 0.0) for b in visible}
+        moving = [b for b in visible if exposure > 0 and any(b['velocity_mps'])]
+        if moving:
+            # One projection call for all balls: smear start and end over the exposure.
+            centre = np.array([[*b['position_m'], BALL_RADIUS_M] for b in moving])
+            half = np.array([[*b['velocity_mps'], 0.0] for b in moving]) * (exposure / 2)
+            ends = self.camera.project(np.vstack([centre - half, centre + half])).reshape(2, -1, 2)
+            for b, d in zip(moving, ends[1] - ends[0]):
+                blur[b['id']] = (float(d[0]), float(d[1]))
         if o.shadows:
             for b in visible:
                 n = b['id']
@@ -196,10 +195,10 @@ class SyntheticTable:
                     x0, y0, amount = cached[1]
                 else:
                     xy = np.array(b['position_m'])
-                    shifts = []
-                    for shift_m, weight in self.lamps.shadow_shifts(xy, BALL_RADIUS_M):
-                        ends = self.camera.project(np.array([[*xy, 0.0], [*(xy + shift_m), 0.0]]))
-                        shifts.append((tuple(ends[1] - ends[0]), weight))
+                    lamps = self.lamps.shadow_shifts(xy, BALL_RADIUS_M)
+                    pts = [[*xy, 0.0]] + [[*(xy + shift_m), 0.0] for shift_m, _ in lamps]
+                    px = self.camera.project(np.array(pts))
+                    shifts = [(tuple(px[k + 1] - px[0]), w) for k, (_, w) in enumerate(lamps)]
                     x0, y0, amount = shadow_alpha(b['x'], b['y'], b['radius'], shifts, blur[n])
                     self._shadow_cache[n] = (key, (x0, y0, amount))
                 darken(frame, x0, y0, amount)

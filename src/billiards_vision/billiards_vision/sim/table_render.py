@@ -20,7 +20,7 @@ from ..table_geometry import TableGeometry
 from .camera import OverheadCamera
 from .lighting import Lamps
 
-CUSHION_WIDTH_M = 0.055
+CUSHION_WIDTH_M = 0.065
 RAIL_WIDTH_M = 0.12
 NOSE_HEIGHT_M = 0.036
 RAIL_HEIGHT_M = 0.045

@@ -85,6 +85,7 @@ def _parent_gone(parent_pid: int) -> bool:
 
 def run_publisher(args) -> dict:
     import rclpy
+    from rclpy.duration import Duration
     from sensor_msgs.msg import Image
     rclpy.init()
     node = rclpy.create_node('bench_transport_pub')
@@ -114,10 +115,10 @@ def run_publisher(args) -> dict:
         pub.publish(msg)
         publish_ms.append((time.perf_counter() - t0) * 1e3)
         stamps.append(now_ns)
-        # A camera drops a frame when it falls behind instead of bursting to catch up.
+        # Behind schedule (a slow publish): carry on from now, like a camera, instead of bursting.
         next_t = max(next_t + period, time.monotonic())
     if args.cell_qos == 'reliable':
-        pub.wait_for_all_acked(rclpy.duration.Duration(seconds=ACK_TIMEOUT_S))
+        pub.wait_for_all_acked(Duration(seconds=ACK_TIMEOUT_S))
     node.destroy_node()
     rclpy.try_shutdown()
     return {'matched': matched, 'stamps_ns': stamps, 'publish_ms': publish_ms}
@@ -301,6 +302,8 @@ def main(argv=None) -> int:
         result = (run_publisher if args.role == 'pub' else run_subscriber)(args)
         args.result.write_text(json.dumps(result))
         return 0
+    # Terminated like Ctrl-C: unwind so every cell reaps its two processes.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     for text in args.resolutions:
         parse_resolution(text)
     if args.fps <= 0 or args.duration <= 0:

@@ -1,0 +1,79 @@
+# Copyright 2026 The billiards_vision authors
+# SPDX-License-Identifier: Apache-2.0
+"""Ball detector: drawn pictures (touching balls, marker dots) and synthetic frames (rack, cluster, blur)."""
+import numpy as np
+import pytest
+
+from billiards_vision.detection.balls import detect_balls
+from billiards_vision.detection.params import BallParams, TableParams
+from billiards_vision.detection.table import detect_table
+
+from detect_helpers import drawn_table, match_balls, sim_frames
+
+
+def _ball_radius(image):
+    table = detect_table(image, TableParams())
+    return table, float(table.ball_radius_px(table.corners_px.mean(axis=0, keepdims=True))[0])
+
+
+def test_drawn_balls_touching_and_markers_rejected():
+    image, _ = drawn_table()
+    table, r = _ball_radius(image)
+    # A touching pair, a touching triangle, one ball against the top cushion, two marker dots.
+    balls = [(300.3, 250.6, r, (30, 30, 200)), (300.3 + 2 * r, 250.6, r, (20, 200, 230)),
+             (600.0, 300.0, r, (200, 60, 40)), (600.0 + 2 * r, 300.0, r, (60, 60, 60)),
+             (600.0 + r, 300.0 - np.sqrt(3) * r, r, (240, 240, 240)),
+             (450.2, table.corners_px[0, 1] + r + 0.5, r, (40, 140, 240))]
+    image, _ = drawn_table(balls=balls, markers=[(240, 270), (720, 270)])
+    found = detect_balls(image, table, BallParams())
+    assert len(found) == len(balls)
+    for x, y, _, _ in balls:
+        d = min(np.hypot(b.x - x, b.y - y) for b in found)
+        assert d < 0.75, (x, y, d)
+    assert all(abs(b.radius - r) < 0.15 * r for b in found)
+    assert all(b.position_m is not None for b in found)
+
+
+def test_empty_table_has_no_balls():
+    image, truth = sim_frames('empty', 'green')[0]
+    table = detect_table(image, TableParams())
+    assert detect_balls(image, table, BallParams()) == []
+    assert truth['markers_px'], 'the synthetic table carries marker dots'
+
+
+@pytest.mark.parametrize('scenario,cloth', [('rack', 'teal'), ('cluster', 'blue')])
+def test_synthetic_rack_and_cluster(scenario, cloth):
+    image, truth = sim_frames(scenario, cloth, frames=(2,))[0]
+    table = detect_table(image, TableParams())
+    found = detect_balls(image, table, BallParams())
+    pairs, misses, false = match_balls(truth, found)
+    assert misses == 0 and false == 0
+    errors = [np.hypot(g['x'] - b.x, g['y'] - b.y) for g, b in pairs]
+    assert np.median(errors) < 1.0
+    types = np.mean([g['type'] == b.type for g, b in pairs])
+    assert types >= 0.9
+    assert sum(b.type == 'cue' for b in found) == 1
+
+
+def test_synthetic_break_with_motion_blur():
+    frames = sim_frames('break', 'green', frames=(82, 90, 100))
+    total = misses = false = 0
+    moving = 0
+    for image, truth in frames:
+        table = detect_table(image, TableParams())
+        found = detect_balls(image, table, BallParams())
+        _, m, f = match_balls(truth, found)
+        total += sum(b['visible'] for b in truth['balls'])
+        moving += sum(b['visible'] and np.hypot(*b['velocity_mps']) > 0.5 for b in truth['balls'])
+        misses += m
+        false += f
+    assert moving >= 5, 'the frames must show moving (blurred) balls'
+    assert misses <= 0.02 * total and false == 0
+
+
+def test_positions_in_table_metres():
+    image, truth = sim_frames('rack', 'teal', frames=(2,))[0]
+    table = detect_table(image, TableParams())
+    pairs, _, _ = match_balls(truth, detect_balls(image, table, BallParams()))
+    err = [np.hypot(*(np.array(g['position_m']) - b.position_m)) for g, b in pairs]
+    assert np.median(err) < 0.01  # metres; lens distortion is not modelled by the homography

@@ -325,12 +325,52 @@ def detect_balls(image_bgr: np.ndarray, table: TableDetection, params: BallParam
             continue
         found.append(BallDetection(float(fx + x0), float(fy + y0), float(fr), conf, support=float(support)))
     balls = _suppress(found, params.min_separation)
+    if cloth is not None:
+        balls += _blurred_balls(roi, (x0, y0), rmap, mask, balls, cloth, table, params)
     for b in balls:
         kind, number, tconf, feats = classify_ball(hsv, b.x - x0, b.y - y0, b.radius, cloth, params)
         b.type, b.number, b.type_confidence, b.extra = kind, number, tconf, feats
         b.position_m = tuple(float(v) for v in table.to_table([[b.x, b.y]])[0])
     enforce_unique(balls)
     return balls
+
+
+def _blurred_balls(roi, origin, rmap, mask, balls, cloth: ClothModel, table: TableDetection,
+                   params: BallParams) -> list[BallDetection]:
+    """Balls smeared by motion blur: capsules one ball wide and longer than a ball.
+
+    Their outline is no circle, so the ray fit misses them; the smear is symmetric
+    about the mid-exposure position, so the centroid of the capsule is the centre.
+    Pixels are foreground when their chromaticity differs from the cloth's, which
+    ignores shadows (a shadow darkens the cloth but keeps its chromaticity).
+    """
+    x0, y0 = origin
+    f = roi.astype(np.float32) + 1.0
+    chroma = f / f.sum(axis=2, keepdims=True)
+    c = np.array(cloth.bgr, np.float32) + 1.0
+    dist = np.linalg.norm(chroma - c / c.sum(), axis=2)
+    fg = ((dist > params.blur_chroma_distance) & (mask > 0)).astype(np.uint8)
+    r_med = float(np.median(rmap))
+    for b in balls:
+        cv2.circle(fg, (int(round(b.x - x0)), int(round(b.y - y0))), int(np.ceil(1.25 * b.radius)), 0, -1)
+    k = max(3, int(0.9 * r_med) | 1)
+    fg = cv2.morphologyEx(fg, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    n, labels, stats, cents = cv2.connectedComponentsWithStats(fg, connectivity=8)
+    out = []
+    for i in range(1, n):
+        cx, cy = cents[i]
+        r = float(rmap[int(cy), int(cx)])
+        if stats[i, cv2.CC_STAT_AREA] < 1.3 * np.pi * r * r:
+            continue
+        pts = np.column_stack(np.nonzero(labels == i)[::-1]).astype(np.float32)
+        (_, _), (w1, w2), _ = cv2.minAreaRect(pts)
+        width, length = min(w1, w2), max(w1, w2)
+        if not (1.2 * r <= width <= 2.6 * r and length >= 2.4 * r and length <= 12 * r):
+            continue
+        if table.signed_distance_inside([[cx + x0, cy + y0]])[0] < -params.surface_margin * r:
+            continue
+        out.append(BallDetection(float(cx + x0), float(cy + y0), r, 0.6, support=0.0, extra={'blurred': True}))
+    return out
 
 
 def _suppress(balls: list[BallDetection], min_sep: float) -> list[BallDetection]:

@@ -67,6 +67,8 @@ class BallParams:
                                       '(pocket mouths)', (0.0, 3.0))
     pocket_min_support: float = knob(0.85, 'outline support needed within one radius of a pocket mouth',
                                      (0.0, 1.0))
+    blur_chroma_distance: float = knob(0.06, 'chromaticity distance from the cloth that marks a motion-blurred '
+                                             'ball (shadows keep the cloth chromaticity)', (0.0, 1.0))
     min_separation: float = knob(1.35, 'two detections closer than this many radii are one ball',
                                  (0.5, 2.0))
     white_max_saturation: float = knob(0.28, 'HSV saturation (0..1) below which a ball pixel is white '

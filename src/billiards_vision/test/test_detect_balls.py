@@ -56,7 +56,7 @@ def test_synthetic_rack_and_cluster(scenario, cloth):
 
 
 def test_synthetic_break_with_motion_blur():
-    frames = sim_frames('break', 'green', frames=(82, 90, 100))
+    frames = sim_frames('break', 'teal', frames=(82, 90, 100))
     total = misses = false = 0
     moving = 0
     for image, truth in frames:

@@ -119,6 +119,27 @@ def test_fast_ball_never_leaves_the_table_through_a_cushion():
     assert sum(1 for e in p.events if e[1] == 'cushion') >= 3
 
 
+def test_random_shots_at_the_jaws_either_pot_or_stay_on_the_surface():
+    rng = np.random.default_rng(7)
+    potted = 0
+    for _ in range(30):
+        p = TablePhysics()
+        p.place(0, rng.uniform(-0.5, 0.5, 2))
+        if np.linalg.norm(p.pos[0]) > 0.2:
+            p.place(9, (0.0, 0.0))          # sometimes in the way
+        # Aim near a pocket mouth, off by up to a mouth width: jaw tips get hit too.
+        _, mouth = p.geometry.pockets()[int(rng.integers(0, 6))]
+        d = mouth + rng.uniform(-0.12, 0.12, 2) - p.pos[0]
+        p.strike(0, rng.uniform(1.0, 6.0) * d / np.linalg.norm(d))
+        for _ in range(90):
+            p.advance(FRAME)
+            assert_on_surface(p)
+            if p.on_table.sum() > 1:
+                assert pair_distances(p).min() >= 2 * R - 1e-9
+        potted += int(p.pocketed[0])
+    assert 3 <= potted <= 27, 'shots at the mouths should sometimes go in and sometimes not'
+
+
 @pytest.mark.parametrize('pocket', range(6))
 def test_straight_shot_pots_the_object_ball(pocket):
     p = TablePhysics()

@@ -164,18 +164,37 @@ def test_cue_stick_is_drawn_along_its_truth():
         n = np.array([-d[1], d[0]])
         diff = np.abs(image.astype(int) - table.background.astype(int)).sum(axis=2)
         on, off = [], []
-        for s in range(8, 150, 6):
+        visible_length = min(150.0, float(np.linalg.norm(tip - butt)))
+        for s in np.arange(8, visible_length, 6):
             p = tip - d * s
             for pts, out in (([p], on), ([p + 45 * n, p - 45 * n], off)):
                 for q in pts:
                     x, y = int(round(q[0])), int(round(q[1]))
                     if 2 <= x < W - 2 and 2 <= y < H - 2:
                         out.append(diff[y - 1:y + 2, x - 1:x + 2].mean())
-        assert len(on) > 10
+        assert len(on) >= 5
         assert np.mean(np.array(on) > 60) > 0.9, 'cue missing where the truth puts it'
         assert np.mean(np.array(off) < 20) > 0.9, 'cue drawn away from its truth'
         seen += 1
     assert seen > 20
+
+
+def test_a_ball_under_the_players_arm_is_not_visible():
+    table = SyntheticTable('random', width=W, height=H, seed=0)
+    hidden = []
+    for _ in range(40):
+        image, truth = table.next_frame()
+        hidden = [b for b in truth['balls'] if not b['visible'] and not b['pocketed']]
+        if hidden:
+            break
+    assert hidden, 'this seed has a ball under the arm while the player aims'
+    assert truth['cue'] is not None
+    hsv = cv2.cvtColor(image, cv2.COLOR_BGR2HSV)
+    for ball in hidden:
+        # What the camera sees there is skin or sleeve, not the ball's colour.
+        px = disc_pixels(hsv, ball['x'], ball['y'], 0.5 * ball['radius'])
+        ref = hsv_of(ball_albedo(ball['number']))[0]
+        assert np.mean((hue_distance(px[:, 0], ref) <= 8) & (px[:, 1] > 90)) < 0.2
 
 
 def test_frames_repeat_for_a_seed():

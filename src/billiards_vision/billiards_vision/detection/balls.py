@@ -221,7 +221,10 @@ def _refine(lab, shade, cand, r_pred, params: BallParams):
                         break
             res = np.abs(np.hypot(px - fx, py - fy) - fr)
             inl = good & (res < tol)
-            out[i] = (fx, fy, fr, inl.mean(), float(np.median(res[inl])) if inl.any() else np.inf)
+            # The shadow side is expected to be weak: support counts the lit side.
+            lit = ~shadow if fixed_r is not None and (~shadow).any() else np.ones(N_RAYS, bool)
+            support = (inl & lit).sum() / lit.sum()
+            out[i] = (fx, fy, fr, support, float(np.median(res[inl])) if inl.any() else np.inf)
         cx, cy = out[:, 0].copy(), out[:, 1].copy()
         if it == 1:
             ratio = out[:, 2] / r_pred
@@ -326,7 +329,12 @@ def detect_balls(image_bgr: np.ndarray, table: TableDetection, params: BallParam
         found.append(BallDetection(float(fx + x0), float(fy + y0), float(fr), conf, support=float(support)))
     balls = _suppress(found, params.min_separation)
     if cloth is not None:
-        balls += _blurred_balls(roi, (x0, y0), rmap, mask, balls, cloth, table, params)
+        fg = _chroma_foreground(roi, cloth, params)
+        balls = _drop_parts_of_larger_things(balls, fg, lab, (x0, y0))
+        surface = np.zeros((h, w), np.uint8)
+        cv2.fillConvexPoly(surface, np.round(poly).astype(np.int32), 1)
+        surface = cv2.erode(surface, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (int(r_med) | 1,) * 2))
+        balls += _blurred_balls(fg & surface, (x0, y0), rmap, balls, table, params)
     for b in balls:
         kind, number, tconf, feats = classify_ball(hsv, b.x - x0, b.y - y0, b.radius, cloth, params)
         b.type, b.number, b.type_confidence, b.extra = kind, number, tconf, feats
@@ -335,7 +343,47 @@ def detect_balls(image_bgr: np.ndarray, table: TableDetection, params: BallParam
     return balls
 
 
-def _blurred_balls(roi, origin, rmap, mask, balls, cloth: ClothModel, table: TableDetection,
+def _chroma_foreground(roi, cloth: ClothModel, params: BallParams) -> np.ndarray:
+    """uint8 mask of pixels whose chromaticity is not the cloth's (shadows keep it, balls do not)."""
+    f = roi.astype(np.float32) + 1.0
+    chroma = f / f.sum(axis=2, keepdims=True)
+    c = np.array(cloth.bgr, np.float32) + 1.0
+    return (np.linalg.norm(chroma - c / c.sum(), axis=2) > params.blur_chroma_distance).astype(np.uint8)
+
+
+def _drop_parts_of_larger_things(balls, fg, lab, origin) -> list:
+    """Drop weak circles lying in something bigger than a ball (fingers of a hand, a sleeve).
+
+    With every detected ball blanked out, a real ball is surrounded by cloth and
+    shadow (or other balls); a finger is surrounded by the rest of the hand.
+    """
+    x0, y0 = origin
+    rest = fg.copy()
+    for b in balls:
+        cv2.circle(rest, (int(round(b.x - x0)), int(round(b.y - y0))), int(np.ceil(1.1 * b.radius)), 0, -1)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(rest, connectivity=8)
+    keep = []
+    ang = np.linspace(0, 2 * np.pi, 48, endpoint=False)
+    for b in balls:
+        if b.support < 0.9:
+            rad = np.linspace(1.15, 1.5, 3)[:, None] * b.radius
+            px = np.round(b.x - x0 + rad * np.cos(ang)).astype(int)
+            py = np.round(b.y - y0 + rad * np.sin(ang)).astype(int)
+            ok = (px >= 0) & (px < rest.shape[1]) & (py >= 0) & (py < rest.shape[0])
+            ring = labels[py[ok], px[ok]]
+            big = [t for t in np.unique(ring) if t > 0 and stats[t, cv2.CC_STAT_AREA] > 2.5 * np.pi * b.radius ** 2]
+            if big:
+                # ... and only when the circle has the colour of that bigger thing.
+                face = _sample(lab, b.x - x0 + 0.5 * b.radius * np.cos(ang), b.y - y0 + 0.5 * b.radius * np.sin(ang))
+                near = np.isin(ring, big)
+                other = _sample(lab, px[ok][near].astype(np.float32), py[ok][near].astype(np.float32))
+                if np.linalg.norm(np.median(face, axis=0) - np.median(other, axis=0)) < 25.0:
+                    continue
+        keep.append(b)
+    return keep
+
+
+def _blurred_balls(fg, origin, rmap, balls, table: TableDetection,
                    params: BallParams) -> list[BallDetection]:
     """Balls smeared by motion blur: capsules one ball wide and longer than a ball.
 
@@ -345,11 +393,7 @@ def _blurred_balls(roi, origin, rmap, mask, balls, cloth: ClothModel, table: Tab
     ignores shadows (a shadow darkens the cloth but keeps its chromaticity).
     """
     x0, y0 = origin
-    f = roi.astype(np.float32) + 1.0
-    chroma = f / f.sum(axis=2, keepdims=True)
-    c = np.array(cloth.bgr, np.float32) + 1.0
-    dist = np.linalg.norm(chroma - c / c.sum(), axis=2)
-    fg = ((dist > params.blur_chroma_distance) & (mask > 0)).astype(np.uint8)
+    fg = fg.copy()
     r_med = float(np.median(rmap))
     for b in balls:
         cv2.circle(fg, (int(round(b.x - x0)), int(round(b.y - y0))), int(np.ceil(1.25 * b.radius)), 0, -1)
@@ -360,12 +404,12 @@ def _blurred_balls(roi, origin, rmap, mask, balls, cloth: ClothModel, table: Tab
     for i in range(1, n):
         cx, cy = cents[i]
         r = float(rmap[int(cy), int(cx)])
-        if stats[i, cv2.CC_STAT_AREA] < 1.3 * np.pi * r * r:
+        if stats[i, cv2.CC_STAT_AREA] < 1.1 * np.pi * r * r:
             continue
         pts = np.column_stack(np.nonzero(labels == i)[::-1]).astype(np.float32)
         (_, _), (w1, w2), _ = cv2.minAreaRect(pts)
         width, length = min(w1, w2), max(w1, w2)
-        if not (1.2 * r <= width <= 2.6 * r and length >= 2.4 * r and length <= 12 * r):
+        if not (1.2 * r <= width <= 2.6 * r and length >= 2.0 * r and length <= 12 * r):
             continue
         if table.signed_distance_inside([[cx + x0, cy + y0]])[0] < -params.surface_margin * r:
             continue

@@ -83,16 +83,22 @@ def detect_cue(image_bgr: np.ndarray, table: TableDetection, balls: Sequence, pa
         fg[thick > 0] = 0
     n, labels, stats, _ = cv2.connectedComponentsWithStats(fg, connectivity=8)
     min_len = params.min_length_balls * diameter
-    best = None
+    # Thin straight pieces; an arm or hand lying across the stick cuts it into several.
+    pieces = []
     for i in range(1, n):
-        if max(stats[i, cv2.CC_STAT_WIDTH], stats[i, cv2.CC_STAT_HEIGHT]) < 0.7 * min_len:
+        if max(stats[i, cv2.CC_STAT_WIDTH], stats[i, cv2.CC_STAT_HEIGHT]) < 1.0 * diameter:
             continue
-        ys, xs = np.nonzero(labels[stats[i, cv2.CC_STAT_TOP]:stats[i, cv2.CC_STAT_TOP] + stats[i, cv2.CC_STAT_HEIGHT],
-                                   stats[i, cv2.CC_STAT_LEFT]:stats[i, cv2.CC_STAT_LEFT] + stats[i, cv2.CC_STAT_WIDTH]]
-                            == i)
-        pts = np.stack([xs + stats[i, cv2.CC_STAT_LEFT] + ox, ys + stats[i, cv2.CC_STAT_TOP] + oy],
-                       axis=1).astype(np.float64)
-        cand = _stick_from_pixels(pts, params, min_len, diameter, table)
+        top, left = stats[i, cv2.CC_STAT_TOP], stats[i, cv2.CC_STAT_LEFT]
+        ys, xs = np.nonzero(labels[top:top + stats[i, cv2.CC_STAT_HEIGHT],
+                                   left:left + stats[i, cv2.CC_STAT_WIDTH]] == i)
+        pts = np.stack([xs + left + ox, ys + top + oy], axis=1).astype(np.float64)
+        piece = _stick_from_pixels(pts, params, 1.5 * diameter, diameter, table)
+        if piece is not None:
+            pieces.append((pts, piece))
+    best = None
+    for group in _collinear_groups(pieces, diameter):
+        pts = np.concatenate([pieces[k][0] for k in group])
+        cand = _stick_from_pixels(pts, params, min_len, diameter, table, fill_check=len(group) == 1)
         if cand is not None and (best is None or cand[2] > best[2]):
             best = cand
     if best is None:
@@ -112,7 +118,23 @@ def detect_cue(image_bgr: np.ndarray, table: TableDetection, balls: Sequence, pa
                         target_ball(tip, direction, balls, params.aim_tolerance_balls))
 
 
-def _stick_from_pixels(pts, params: CueParams, min_len, diameter, table: TableDetection):
+def _collinear_groups(pieces, diameter) -> list[list[int]]:
+    """Indices of pieces lying on one line (same direction, each centre on the other's axis)."""
+    groups: list[list[int]] = []
+    for k, (_, (p0, d, _, width, _, _)) in enumerate(pieces):
+        for g in groups:
+            q0, e = pieces[g[0]][1][0], pieces[g[0]][1][1]
+            ang = np.degrees(np.arccos(min(1.0, abs(float(d @ e)))))
+            off = abs(float((p0 - q0) @ np.array([-e[1], e[0]])))
+            if ang < 3.0 and off < max(0.25 * diameter, 1.5 * width):
+                g.append(k)
+                break
+        else:
+            groups.append([k])
+    return groups
+
+
+def _stick_from_pixels(pts, params: CueParams, min_len, diameter, table: TableDetection, fill_check=True):
     """Line fit of one thin component; None unless it is long, thin and not along a cushion."""
     vx, vy, x0, y0 = cv2.fitLine(pts.astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
     p0, d = np.array([x0, y0], np.float64), np.array([vx, vy], np.float64)
@@ -128,7 +150,7 @@ def _stick_from_pixels(pts, params: CueParams, min_len, diameter, table: TableDe
     if length < min_len or width > params.max_width_balls * diameter or width > params.max_width_ratio * length:
         return None
     # Pixels must fill the strip (a straight stick, not a scatter of specks along a line).
-    if keep.sum() < 0.5 * length * max(1.0, width):
+    if fill_check and keep.sum() < 0.5 * length * max(1.0, width):
         return None
     c = table.corners_px
     for i in range(4):
@@ -154,7 +176,7 @@ def _orient(a, b, table: TableDetection, poly, balls, r_px):
     return (a, b) if inside[0] > inside[1] else (b, a)
 
 
-def _extend_tip(fg, origin, tip, butt, diameter, balls, reach_balls: float = 4.0):
+def _extend_tip(fg, origin, tip, butt, diameter, balls, reach_balls: float = 8.0):
     """Follow the stick's axis past the bridge hand to where the foreground ends."""
     d = (tip - butt) / (np.linalg.norm(tip - butt) + 1e-12)
     h, w = fg.shape

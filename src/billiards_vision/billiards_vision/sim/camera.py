@@ -17,7 +17,7 @@ import numpy as np
 class OverheadCamera:
     def __init__(self, width: int, height: int, height_m: float, hfov_deg: float,
                  tilt_deg: float = 0.0, roll_deg: float = 0.0, k1: float = 0.0, k2: float = 0.0,
-                 principal_offset_px=(0.0, 0.0)):
+                 principal_offset_px=(0.0, 0.0), offset_m=(0.0, 0.0)):
         if width < 16 or height < 16:
             raise ValueError(f'image size {width}x{height} is too small')
         if not 0.3 <= height_m <= 10.0:
@@ -36,10 +36,10 @@ class OverheadCamera:
         rx = np.array([[1, 0, 0], [0, math.cos(tilt), -math.sin(tilt)], [0, math.sin(tilt), math.cos(tilt)]])
         rz = np.array([[math.cos(roll), -math.sin(roll), 0], [math.sin(roll), math.cos(roll), 0], [0, 0, 1]])
         self.R = rz @ rx @ down
-        # Place the camera centre so the optical axis meets the table centre.
+        # Place the camera centre so the optical axis meets the table at offset_m from its centre
+        # (a camera mounted off-centre sees the table shifted the other way).
         axis = self.R.T @ np.array([0.0, 0.0, 1.0])
-        self.centre = np.array([0.0, 0.0, self.height_m]) - axis * (self.height_m / -axis[2])
-        self.centre[2] = self.height_m
+        self.centre = np.array([offset_m[0], offset_m[1], 0.0]) + axis * (self.height_m / axis[2])
         self.tvec = -self.R @ self.centre
         self.rvec = cv2.Rodrigues(self.R)[0].ravel()
 

@@ -110,6 +110,13 @@ def _capsule(p0, p1, w0: float, w1: float, z0: float, z1: float) -> np.ndarray:
     return np.array(pts)
 
 
+def hand_outlines_px(camera: OverheadCamera, cue: CueState) -> list[np.ndarray]:
+    """Image outlines of the bridge hand and arm (what can hide a ball), empty without a hand."""
+    if cue.bridge is None:
+        return []
+    return [camera.project(poly3) for poly3, _ in _hand_polygons(cue)]
+
+
 def draw_cue_shadow(frame: np.ndarray, camera: OverheadCamera, cue: CueState, lamps: Lamps,
                     soften_px: float) -> None:
     lamp = lamps.nearest(cue.tip)

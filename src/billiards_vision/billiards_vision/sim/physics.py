@@ -323,18 +323,26 @@ class TablePhysics:
         self.events.append((self.time, 'cushion', n, axis))
 
     def _capture(self) -> None:
+        """Drop balls whose centre has passed the cushion line inside a pocket mouth.
+
+        A ball only gets past the line through a jaw gap; it may drift sideways
+        by up to a quarter radius before this check runs, hence the margin. A
+        ball past the line anywhere else (numerical corner case at a jaw tip)
+        is put back on the line and rebounds.
+        """
         hl, hw = self._half
         r = self.radius
+        margin = 0.5 * r
         a = np.abs(self.pos)
         near_edge = self.on_table & ((a[:, 0] > hl - r + 1e-9) | (a[:, 1] > hw - r + 1e-9))
         for n in np.flatnonzero(near_edge):
             x, y = np.abs(self.pos[n])
-            beyond = x > hl - r + 1e-9 or y > hw - r + 1e-9
-            if not beyond:
-                continue
-            corner = x > hl - self.corner_gap and y > hw - self.corner_gap
-            side = x < self.side_gap and y > hw - r
+            past_end, past_side = x > hl - r + 1e-9, y > hw - r + 1e-9
+            corner = (past_end and y > hw - self.corner_gap - margin) or \
+                (past_side and x > hl - self.corner_gap - margin)
+            side = past_side and x < self.side_gap + margin
             if not (corner or side):
+                self._rebound_inside(n)
                 continue
             sx, sy = np.sign(self.pos[n])
             if side:
@@ -348,6 +356,15 @@ class TablePhysics:
             self.spin[n] = 0.0
             self.pos[n] = self.pocket_drop[pocket]
             self.events.append((self.time, 'pocket', int(n), pocket))
+
+    def _rebound_inside(self, n: int) -> None:
+        lim = self._half - self.radius
+        for axis in (0, 1):
+            if abs(self.pos[n, axis]) > lim[axis]:
+                s = np.sign(self.pos[n, axis])
+                self.pos[n, axis] = s * lim[axis]
+                if self.vel[n, axis] * s > 0:
+                    self._cushion(n, axis)
 
     def _friction(self, dt: float) -> None:
         g = GRAVITY

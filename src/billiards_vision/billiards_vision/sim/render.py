@@ -21,6 +21,7 @@ BALL_BGR = {
     5: (25, 105, 240), 6: (70, 110, 25), 7: (45, 35, 125), 8: (28, 28, 30),
 }
 WHITE_BGR = np.array((225, 238, 240), np.float32)
+NUMBER_CAP_COS = 0.92
 
 
 def ball_albedo(number: int) -> np.ndarray:
@@ -102,21 +103,23 @@ def render_ball(number: int, cx: float, cy: float, r: float, orientation: np.nda
         colour[:] = albedo
         if number >= 9:
             colour[np.abs(bz) > 0.5] = WHITE_BGR
-        cap = np.abs(bz) > 0.86
+        # Number circles at both poles, about 40 % of the ball's diameter across.
+        cap = np.abs(bz) > NUMBER_CAP_COS
         if cap.any():
             s = np.where(bz >= 0, 1.0, -1.0)
             size = DIGITS[number].shape[0]
-            u = np.clip(((body[..., 0] * s / 0.51) + 1) * 0.5 * (size - 1), 0, size - 1)
-            v = np.clip(((-body[..., 1] / 0.51) + 1) * 0.5 * (size - 1), 0, size - 1)
+            rim = math.sqrt(1 - NUMBER_CAP_COS ** 2)
+            u = np.clip(((body[..., 0] * s / rim) + 1) * 0.5 * (size - 1), 0, size - 1)
+            v = np.clip(((-body[..., 1] / rim) + 1) * 0.5 * (size - 1), 0, size - 1)
             ink = DIGITS[number][v.astype(int), u.astype(int)]
             colour[cap] = WHITE_BGR[None, :] * ink[cap][:, None]
     half = light + np.array([0.0, 0.0, 1.0])
     half /= np.linalg.norm(half)
     lam = np.clip(nx * light[0] + ny * light[1] + nz * light[2], 0.0, 1.0)
-    spec = np.clip(nx * half[0] + ny * half[1] + nz * half[2], 0.0, 1.0) ** 50
+    spec = np.clip(nx * half[0] + ny * half[1] + nz * half[2], 0.0, 1.0) ** 24
     # Ambient from the bright cloth and room, diffuse from the lamp; the camera runs a little hot.
     shade = (0.62 + 0.62 * lam) * gain
-    colour = colour * shade[..., None] + (255.0 * 0.9 * spec)[..., None]
+    colour = colour * shade[..., None] + (255.0 * 0.5 * spec)[..., None]
     np.clip(colour, 0, 255, out=colour)
     premult = colour * alpha[..., None]
     if soften > 0:
@@ -149,9 +152,10 @@ def shadow_alpha(cx: float, cy: float, r: float, shifts_px: list[tuple[tuple[flo
         along = (px * ux + py * uy) / (r * (1.0 + 0.5 * length / r))
         across = (-px * uy + py * ux) / r
         d = np.sqrt(along * along + across * across)
-        a += (0.55 * weight) * 0.5 * (1.0 - np.tanh((d - 0.9) / 0.35))
-    contact = 0.5 * (1.0 - np.tanh((np.sqrt(gx * gx + gy * gy) / r - 0.97) / 0.07))
-    a = np.maximum(a, 0.6 * contact).astype(np.float32)
+        a += (0.7 * weight) * 0.5 * (1.0 - np.tanh((d - 1.0) / 0.35))
+    # Ambient occlusion where the ball nearly touches the cloth, just beyond its rim.
+    contact = 0.5 * (1.0 - np.tanh((np.sqrt(gx * gx + gy * gy) / r - 1.05) / 0.1))
+    a = np.minimum(np.maximum(a, 0.45 * contact), 0.7).astype(np.float32)
     return x0, y0, motion_blur(a, blur)
 
 

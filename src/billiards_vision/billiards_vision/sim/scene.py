@@ -9,7 +9,7 @@ import numpy as np
 
 from ..table_geometry import BALL_RADIUS_M, TableGeometry, ball_type_of_number
 from .camera import OverheadCamera
-from .cue import cue_truth, draw_cue, draw_cue_shadow
+from .cue import cue_truth, draw_cue, draw_cue_shadow, hand_outlines_px
 from .physics import TablePhysics
 from .lighting import Lamps
 from .render import composite, darken, render_ball, shadow_alpha
@@ -25,9 +25,17 @@ class SimOptions:
     camera_height: float | None = None   # [m]; default scales with the table (2.0 m for 9 ft)
     hfov_deg: float = 73.0               # horizontal field of view
     tilt_deg: float = -2.0               # camera pitch; negative: the near (bottom) rail looks wider
-    roll_deg: float = 0.3
-    k1: float = -0.06                    # radial distortion (barrel < 0)
-    k2: float = 0.01
+    roll_deg: float = -0.4
+    # Where the optical axis meets the table [m, table frame]; the reference camera hangs a
+    # little towards the bottom rail, so the table sits a bit high in its frames.
+    camera_offset_x: float = 0.0
+    camera_offset_y: float = -0.06
+    principal_offset_x: float = 0.0      # principal point offset from the image centre [px]
+    principal_offset_y: float = 0.0
+    # Radial distortion (barrel < 0). The reference frames show straight cushions to ~1 px at
+    # 1280x720, so the default is mild.
+    k1: float = -0.02
+    k2: float = 0.0
     markers: bool = True                 # two white dots on the head and foot spots
     hand: bool = True                    # bridge hand and forearm with the cue
     motion_blur: float = 0.5             # exposure as a fraction of the frame time (0 = none)
@@ -39,7 +47,9 @@ class SimOptions:
 
     _RANGES = {
         'camera_height': (0.5, 10.0), 'hfov_deg': (20.0, 150.0), 'tilt_deg': (-15.0, 15.0),
-        'roll_deg': (-10.0, 10.0), 'k1': (-0.5, 0.5), 'k2': (-0.5, 0.5), 'motion_blur': (0.0, 1.0),
+        'roll_deg': (-10.0, 10.0), 'camera_offset_x': (-0.5, 0.5), 'camera_offset_y': (-0.5, 0.5),
+        'principal_offset_x': (-500.0, 500.0),
+        'principal_offset_y': (-500.0, 500.0), 'k1': (-0.5, 0.5), 'k2': (-0.5, 0.5), 'motion_blur': (0.0, 1.0),
         'noise_sigma': (0.0, 20.0), 'jpeg_quality': (0, 100), 'vignetting': (0.0, 0.9),
         'light_unevenness': (0.0, 1.0),
     }
@@ -57,6 +67,9 @@ class SimOptions:
                 continue
             if not isinstance(value, (int, float)) or isinstance(value, bool) or not lo <= value <= hi:
                 raise ValueError(f'option {name} must be a number in [{lo}, {hi}], got {value!r}')
+        for name in ('markers', 'hand', 'shadows'):
+            if not isinstance(getattr(opts, name), bool):
+                raise ValueError(f'option {name} must be true or false, got {getattr(opts, name)!r}')
         return opts
 
 
@@ -79,7 +92,9 @@ class SyntheticTable:
         self.scenario = scenario
         self.width, self.height, self.fps, self.seed = width, height, float(fps), int(seed)
         cam_h = o.camera_height if o.camera_height is not None else 2.0 * self.geometry.length / 2.54
-        self.camera = OverheadCamera(width, height, cam_h, o.hfov_deg, o.tilt_deg, o.roll_deg, o.k1, o.k2)
+        self.camera = OverheadCamera(width, height, cam_h, o.hfov_deg, o.tilt_deg, o.roll_deg, o.k1, o.k2,
+                                     (o.principal_offset_x, o.principal_offset_y),
+                                     (o.camera_offset_x, o.camera_offset_y))
         self.rng = np.random.default_rng(seed)
         look = TableLook(cloth=cloth, markers=o.markers, vignetting=o.vignetting,
                          light_unevenness=o.light_unevenness)
@@ -141,10 +156,15 @@ class SyntheticTable:
         centres = np.column_stack([p.pos[present], np.full(len(present), BALL_RADIUS_M)])
         px = self.camera.project(centres)
         radii = self.camera.sphere_radius_px(centres, BALL_RADIUS_M)
+        cue = self.ctx.cue
+        # A ball whose centre lies under the player's hand or arm is not visible.
+        hands = [h.astype(np.float32) for h in hand_outlines_px(self.camera, cue)] if cue is not None else []
         balls = []
         for k, n in enumerate(present):
             x, y = px[k]
             inside = 0 <= x < self.width and 0 <= y < self.height
+            inside = inside and not any(cv2.pointPolygonTest(h, (float(x), float(y)), False) >= 0
+                                        for h in hands)
             balls.append({'id': int(n), 'number': int(n), 'type': ball_type_of_number(int(n)),
                           'x': float(x), 'y': float(y), 'radius': float(radii[k]),
                           'position_m': [float(v) for v in p.pos[n]],
@@ -156,7 +176,6 @@ class SyntheticTable:
             covered = len(on) and np.min(np.linalg.norm(on - m, axis=1)) < BALL_RADIUS_M + MARKER_RADIUS_M
             if not covered:
                 markers.append([float(mpx[0]), float(mpx[1])])
-        cue = self.ctx.cue
         return {'frame': self.frame_index, 't': self.frame_index / self.fps,
                 'image_size': [self.width, self.height], 'camera': self.camera.truth(),
                 'table': self._table_truth, 'balls': balls,

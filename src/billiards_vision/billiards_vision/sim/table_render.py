@@ -25,7 +25,7 @@ RAIL_WIDTH_M = 0.12
 NOSE_HEIGHT_M = 0.036
 RAIL_HEIGHT_M = 0.045
 MARGIN_M = 0.45
-MARKER_RADIUS_M = 0.010
+MARKER_RADIUS_M = 0.013
 
 # Cloth albedo; with the lamps and vignetting it gives the target table's teal
 # (about (165, 184, 19) BGR at the centre of its reference frames).
@@ -150,9 +150,10 @@ def _cloth_layer(geometry, texel, half, look: TableLook, rng) -> _Texture:
     if look.markers:
         for xy in marker_positions(geometry):
             c = tuple(int(v) for v in tex.px(xy)[0])
-            cv2.circle(tex.img, c, tex.length(MARKER_RADIUS_M), (232, 236, 236), -1, cv2.LINE_AA, 4)
-            cv2.circle(tex.img, c, tex.length(MARKER_RADIUS_M * 0.55), (110, 110, 105),
-                       max(1, tex.length(0.0018) // 16), cv2.LINE_AA, 4)
+            # White disc with a dark ring, like the target table's stick-on spots.
+            cv2.circle(tex.img, c, tex.length(MARKER_RADIUS_M), (236, 240, 240), -1, cv2.LINE_AA, 4)
+            cv2.circle(tex.img, c, tex.length(MARKER_RADIUS_M * 0.5), (85, 85, 82),
+                       max(1, tex.length(0.0025) // 16), cv2.LINE_AA, 4)
     return tex
 
 

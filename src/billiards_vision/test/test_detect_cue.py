@@ -1,0 +1,54 @@
+# Copyright 2026 The billiards_vision authors
+# SPDX-License-Identifier: Apache-2.0
+"""Cue detector: a drawn stick, no stick, and synthetic aiming frames (with the bridge hand)."""
+import numpy as np
+
+from billiards_vision.detection.balls import detect_balls
+from billiards_vision.detection.cue import detect_cue
+from billiards_vision.detection.params import BallParams, CueParams, TableParams
+from billiards_vision.detection.table import detect_table
+
+from detect_helpers import drawn_table, sim_frames
+
+
+def _angle_diff(a, b):
+    return abs((a - b + 180.0) % 360.0 - 180.0)
+
+
+def test_drawn_stick_angle_tip_and_target():
+    image, corners = drawn_table()
+    table = detect_table(image, TableParams())
+    r = float(table.ball_radius_px(table.corners_px.mean(axis=0, keepdims=True))[0])
+    ball = (600.0, 300.0, r, (250, 250, 250))
+    tip = np.array([600.0 - 3 * r, 300.0 + 1.2 * r])
+    butt = tip + np.array([-300.0, 120.0])
+    image, _ = drawn_table(balls=[ball, (300.0, 150.0, r, (30, 30, 200))], stick=(butt, tip, 7))
+    balls = detect_balls(image, table, BallParams())
+    cue = detect_cue(image, table, balls, CueParams())
+    assert cue is not None
+    expected = np.degrees(np.arctan2(*(tip - butt)[::-1]))
+    assert _angle_diff(cue.angle_deg, expected) < 1.0
+    # The drawn stroke has a round cap: the stick ends half its width beyond `tip`.
+    direction = (tip - butt) / np.linalg.norm(tip - butt)
+    assert np.hypot(*(np.array(cue.tip_px) - (tip + 3.5 * direction))) < 2.5
+    target = balls[cue.target_ball]
+    assert abs(target.x - 600.0) < 1.0 and abs(target.y - 300.0) < 1.0
+
+
+def test_no_stick_no_cue():
+    image, _ = sim_frames('rack', 'teal', frames=(2,))[0]
+    table = detect_table(image, TableParams())
+    assert detect_cue(image, table, detect_balls(image, table, BallParams()), CueParams()) is None
+
+
+def test_synthetic_aiming_with_bridge_hand():
+    frames = sim_frames('cue_aiming', 'teal', frames=(20, 40, 60))
+    aiming = [(img, t) for img, t in frames if t['cue'] is not None]
+    assert len(aiming) >= 2
+    for image, truth in aiming:
+        table = detect_table(image, TableParams())
+        balls = detect_balls(image, table, BallParams())
+        cue = detect_cue(image, table, balls, CueParams())
+        assert cue is not None
+        assert _angle_diff(cue.angle_deg, truth['cue']['angle_deg']) < 1.0
+        assert np.hypot(*(np.array(cue.tip_px) - truth['cue']['tip_px'])) < 8.0

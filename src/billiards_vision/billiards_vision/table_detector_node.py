@@ -42,7 +42,12 @@ def params_from_knobs(cls, read_only: tuple = ()) -> list[Param]:
 
 
 def _number_list(value) -> Optional[str]:
-    if not isinstance(value, (list, tuple)) or not all(isinstance(v, (int, float)) for v in value):
+    # An empty YAML list arrives as "not set" (None) or an empty array of any type.
+    if value is None or (isinstance(value, (str, bytes)) and len(value) == 0):
+        return None
+    try:
+        [float(v) for v in value]
+    except (TypeError, ValueError):
         return 'expected a list of numbers'
     return None
 
@@ -141,8 +146,9 @@ def table_from_msg(msg: Table) -> Optional[TableDetection]:
 NODE_PARAMS = [
     Param('redetect_interval_s', 10.0, 'seconds between full table searches while the picture is unchanged',
           range=(0.1, 3600.0)),
-    Param('change_threshold', 0.05, 'share of the table area whose cloth mask changed that triggers a full '
-                                   'search (camera moved)', range=(0.0, 1.0)),
+    Param('change_threshold', 0.05,
+          'share of the table area whose cloth mask changed that triggers a full search (camera moved)',
+          range=(0.0, 1.0)),
     Param('smoothing', 0.3, 'weight of a new search result in the corner average (1 = no smoothing)',
           range=(0.0, 1.0)),
 ]

@@ -72,16 +72,18 @@ def _radius_map(table: TableDetection, x0: int, y0: int, w: int, h: int, scale: 
 
 
 def _colour_gradient(lab: np.ndarray):
-    gx = cv2.Sobel(lab, cv2.CV_32F, 1, 0, ksize=3) / 8.0
-    gy = cv2.Sobel(lab, cv2.CV_32F, 0, 1, ksize=3) / 8.0
-    jxx = (gx * gx).sum(axis=2)
-    jyy = (gy * gy).sum(axis=2)
-    jxy = (gx * gy).sum(axis=2)
-    # Largest eigenvalue / eigenvector of the colour structure tensor.
-    tr, diff = jxx + jyy, jxx - jyy
-    lam = 0.5 * (tr + np.sqrt(diff * diff + 4 * jxy * jxy))
-    theta = 0.5 * np.arctan2(2 * jxy, diff)
-    return np.sqrt(lam), theta
+    """Magnitude and direction of the colour edge (largest eigenpair of the structure tensor)."""
+    gx = cv2.split(cv2.Sobel(lab, cv2.CV_32F, 1, 0, ksize=3, scale=0.125))
+    gy = cv2.split(cv2.Sobel(lab, cv2.CV_32F, 0, 1, ksize=3, scale=0.125))
+    jxx = cv2.add(cv2.add(cv2.multiply(gx[0], gx[0]), cv2.multiply(gx[1], gx[1])), cv2.multiply(gx[2], gx[2]))
+    jyy = cv2.add(cv2.add(cv2.multiply(gy[0], gy[0]), cv2.multiply(gy[1], gy[1])), cv2.multiply(gy[2], gy[2]))
+    jxy = cv2.add(cv2.add(cv2.multiply(gx[0], gy[0]), cv2.multiply(gx[1], gy[1])), cv2.multiply(gx[2], gy[2]))
+    tr, diff = cv2.add(jxx, jyy), cv2.subtract(jxx, jyy)
+    two_xy = cv2.multiply(jxy, 2.0)
+    root = cv2.magnitude(diff, two_xy)
+    lam = cv2.multiply(cv2.add(tr, root), 0.5)
+    theta = cv2.multiply(cv2.phase(diff, two_xy), 0.5)
+    return cv2.sqrt(lam), theta
 
 
 def _vote(mag, theta, rmap, mask, threshold):
@@ -184,18 +186,22 @@ def _refine(lab, shade, cand, r_pred, params: BallParams):
     side lost in a shadow or against a neighbour cannot pull the centre.
     """
     cx, cy = cand[:, 0].astype(np.float64), cand[:, 1].astype(np.float64)
-    out = np.zeros((len(cx), 5))
+    out = np.zeros((len(cx), 6))   # cx, cy, r, support, residual, weak-outline flag
+    thr = np.full(len(cx), float(params.edge_threshold))
     fixed_r = None
     shadow = np.zeros(N_RAYS, bool)
-    for it in range(3):
+    todo = np.ones(len(cx), bool)
+    for it in range(4):
+        if not todo.any():
+            break
         prior = None if fixed_r is None else fixed_r * r_pred
         radius, strength, ang = _ray_outline(lab, cx, cy, r_pred, prior=prior)
         cos, sin = np.cos(ang), np.sin(ang)
-        for i in range(len(cx)):
-            good = strength[i] > params.edge_threshold
+        for i in np.flatnonzero(todo):
+            good = strength[i] > thr[i]
             tol = 2.5 * max(0.75, 0.08 * r_pred[i])
             if good.sum() < 8:
-                out[i] = (cx[i], cy[i], r_pred[i], good.mean(), np.inf)
+                out[i, :5] = (cx[i], cy[i], r_pred[i], good.mean(), np.inf)
                 continue
             px = cx[i] + radius[i] * cos
             py = cy[i] + radius[i] * sin
@@ -224,13 +230,19 @@ def _refine(lab, shade, cand, r_pred, params: BallParams):
             # The shadow side is expected to be weak: support counts the lit side.
             lit = ~shadow if fixed_r is not None and (~shadow).any() else np.ones(N_RAYS, bool)
             support = (inl & lit).sum() / lit.sum()
-            out[i] = (fx, fy, fr, support, float(np.median(res[inl])) if inl.any() else np.inf)
+            out[i, :5] = (fx, fy, fr, support, float(np.median(res[inl])) if inl.any() else np.inf)
         cx, cy = out[:, 0].copy(), out[:, 1].copy()
         if it == 1:
             ratio = out[:, 2] / r_pred
             full = (out[:, 3] > 0.9) & (np.abs(ratio - 1) < params.radius_tolerance)
             fixed_r = float(np.median(ratio[full])) if full.sum() >= 3 else 1.0
             shadow = _shadow_sector(shade, cx, cy, out[:, 2], full)
+        if it == 2:
+            # Dark balls on dark cloth (green on green, in a cushion's shade) have faint
+            # outlines: they get a second look at half the edge threshold, flagged weak.
+            todo = out[:, 3] < params.min_outline_support
+            thr[todo] = 0.5 * params.edge_threshold
+            out[:, 5] = todo
     return out
 
 
@@ -301,9 +313,12 @@ def detect_balls(image_bgr: np.ndarray, table: TableDetection, params: BallParam
     fit = _refine(lab, shade, cand, r_pred, params)
     found = []
     for i in range(len(cand)):
-        fx, fy, fr, support, resid = fit[i]
+        fx, fy, fr, support, resid, weak = fit[i]
         rp = r_pred[i]
         if not np.isfinite(resid) or support < params.min_outline_support:
+            continue
+        # A faint outline must be a near-perfect circle of the right size.
+        if weak and (support < 0.7 or resid > 0.06 * rp or abs(fr / rp - 1.0) > 0.5 * params.radius_tolerance):
             continue
         if abs(fr / rp - 1.0) > params.radius_tolerance:
             continue
@@ -326,7 +341,8 @@ def detect_balls(image_bgr: np.ndarray, table: TableDetection, params: BallParam
         conf = float(np.clip(conf ** 0.5, 0, 1))
         if conf < params.min_confidence:
             continue
-        found.append(BallDetection(float(fx + x0), float(fy + y0), float(fr), conf, support=float(support)))
+        found.append(BallDetection(float(fx + x0), float(fy + y0), float(fr), conf, support=float(support),
+                                   extra={'weak': bool(weak)}))
     balls = _suppress(found, params.min_separation)
     if cloth is not None:
         fg = _chroma_foreground(roi, cloth, params)
@@ -365,7 +381,7 @@ def _drop_parts_of_larger_things(balls, fg, lab, origin) -> list:
     keep = []
     ang = np.linspace(0, 2 * np.pi, 48, endpoint=False)
     for b in balls:
-        if b.support < 0.9:
+        if b.support < 0.9 or b.extra.get('weak'):
             rad = np.linspace(1.15, 1.5, 3)[:, None] * b.radius
             px = np.round(b.x - x0 + rad * np.cos(ang)).astype(int)
             py = np.round(b.y - y0 + rad * np.sin(ang)).astype(int)
@@ -377,7 +393,8 @@ def _drop_parts_of_larger_things(balls, fg, lab, origin) -> list:
                 face = _sample(lab, b.x - x0 + 0.5 * b.radius * np.cos(ang), b.y - y0 + 0.5 * b.radius * np.sin(ang))
                 near = np.isin(ring, big)
                 other = _sample(lab, px[ok][near].astype(np.float32), py[ok][near].astype(np.float32))
-                if np.linalg.norm(np.median(face, axis=0) - np.median(other, axis=0)) < 25.0:
+                similar = np.linalg.norm(np.median(face, axis=0) - np.median(other, axis=0)) < 25.0
+                if similar or b.support < 0.75 or b.extra.get('weak'):
                     continue
         keep.append(b)
     return keep

@@ -109,7 +109,8 @@ def detect_cue(image_bgr: np.ndarray, table: TableDetection, balls: Sequence, pa
     tip = _extend_tip(fg_full, (ox, oy), tip, butt, diameter, balls)
     direction = tip - butt
     angle = float(np.degrees(np.arctan2(direction[1], direction[0])))
-    conf = float(np.clip(length / (2 * min_len), 0, 1) * np.clip(1 - width / (params.max_width_balls * diameter), 0.2, 1))
+    thinness = np.clip(1 - width / (params.max_width_balls * diameter), 0.2, 1)
+    conf = float(np.clip(length / (2 * min_len), 0, 1) * thinness)
     tip_m = tuple(float(v) for v in table.to_table([tip])[0])
     butt_m = table.to_table([butt])[0]
     ang_m = float(np.arctan2(tip_m[1] - butt_m[1], tip_m[0] - butt_m[0]))

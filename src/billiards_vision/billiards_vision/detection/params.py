@@ -85,12 +85,13 @@ class BallParams:
     maroon_max_value: float = knob(0.72, 'a red whose bright pixels stay below this HSV value is maroon (7/15)',
                                    (0.0, 1.0))
 
+
 @dataclass
 class CueParams:
-    min_length_balls: float = knob(3.0, 'a stick shows at least this many ball diameters over the table',
+    min_length_balls: float = knob(2.5, 'a stick shows at least this many ball diameters over the table',
                                    (1.0, 50.0))
     max_width_balls: float = knob(0.75, 'a stick is at most this many ball diameters wide', (0.1, 3.0))
-    max_width_ratio: float = knob(0.12, 'a stick is at most this wide relative to its visible length',
+    max_width_ratio: float = knob(0.2, 'a stick is at most this wide relative to its visible length',
                                   (0.01, 1.0))
     edge_exclusion_balls: float = knob(0.6, 'lines this close to a cushion (ball diameters) and parallel '
                                             'to it are cushion edges, not sticks', (0.0, 5.0))
@@ -120,7 +121,7 @@ def make_params(cls, values: Mapping[str, Any]):
         elif isinstance(default, float):
             value = float(value)
         elif isinstance(default, list):
-            value = [float(v) for v in (value or [])]
+            value = [float(v) for v in value] if value is not None and len(value) else []
         if meta.get('choices') and value not in meta['choices']:
             raise ValueError(f"{name}: {value!r} is not allowed; allowed values: {', '.join(meta['choices'])}")
         kwargs[name] = value

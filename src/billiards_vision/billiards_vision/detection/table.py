@@ -86,7 +86,16 @@ class TableDetection:
         return s if np.ndim(pts_px) > 1 else s[0]
 
     def ball_radius_px(self, pts_px) -> np.ndarray:
-        return self.scale_px(pts_px) * BALL_RADIUS_M
+        """Apparent ball radius [px]: a sphere is not foreshortened, so the plane's larger scale."""
+        pts = np.asarray(pts_px, dtype=np.float64).reshape(-1, 2)
+        m = self.to_table(pts)
+        eps = 0.01
+        dx = (self.to_image(m + [eps, 0.0]) - self.to_image(m - [eps, 0.0])) / (2 * eps)
+        dy = (self.to_image(m + [0.0, eps]) - self.to_image(m - [0.0, eps])) / (2 * eps)
+        jac = np.stack([dx, dy], axis=2)                       # N x 2 x 2
+        s_max = np.linalg.svd(jac, compute_uv=False)[:, 0]
+        r = s_max * BALL_RADIUS_M
+        return r if np.ndim(pts_px) > 1 else r[0]
 
     def signed_distance_inside(self, pts_px) -> np.ndarray:
         """Distance [px] of points inside the corner polygon (negative outside)."""
@@ -266,6 +275,32 @@ def _snap_pockets_to_sides(table: TableDetection, curves) -> None:
         table.pockets_px[i] = curves[int(np.argmin(dists))].tangent(p)[0]
 
 
+def _perspective_vote(corners: np.ndarray, image_size, geometry: TableGeometry) -> Optional[bool]:
+    """Which side is long, from the camera: only the right aspect gives a real focal length.
+
+    With square pixels and the principal point at the image centre, the two axes of a
+    plane seen through a pinhole camera have equal scale: |K^-1 h1| = |K^-1 h2|. That
+    fixes f^2; the wrong aspect needs f^2 < 0 or an absurd f. None when both or neither
+    hypothesis is plausible (straight-down views: then the pockets decide).
+    """
+    w, h = image_size
+    shift = np.array([[1, 0, -w / 2.0], [0, 1, -h / 2.0], [0, 0, 1]])
+    hl, hw = geometry.length / 2, geometry.width / 2
+    focal = {}
+    for horizontal in (True, False):
+        plane = np.array([[-hl, hw], [hl, hw], [hl, -hw], [-hl, -hw]]) if horizontal else \
+            np.array([[-hl, -hw], [-hl, hw], [hl, hw], [hl, -hw]])
+        hm = shift @ cv2.getPerspectiveTransform(plane.astype(np.float32), corners.astype(np.float32))
+        (a1, a2), (b1, b2), (c1, c2) = hm[0, :2], hm[1, :2], hm[2, :2]
+        den = c1 * c1 - c2 * c2
+        f2 = -(a1 * a1 + b1 * b1 - a2 * a2 - b2 * b2) / den if abs(den) > 1e-15 else -1.0
+        # Plausible lenses: 5 .. 200 degrees... i.e. f between a tenth and 30 image widths.
+        focal[horizontal] = f2 > 0 and 0.1 * max(w, h) < np.sqrt(f2) < 30 * max(w, h)
+    if focal[True] != focal[False]:
+        return focal[True]
+    return None
+
+
 def _long_side_horizontal(mask: np.ndarray, outer: np.ndarray, band_px: float) -> bool:
     """The long sides carry the side pockets: a notch in the cloth outline at their middle."""
     h, w = mask.shape
@@ -343,7 +378,9 @@ def detect_table(image_bgr: np.ndarray, params: TableParams) -> Optional[TableDe
     outer = (quad + 0.5) / scale - 0.5
     length_px = max(np.linalg.norm(outer[1] - outer[0]), np.linalg.norm(outer[2] - outer[1]))
     band_px = params.cushion_band_fraction * length_px
-    horizontal = _long_side_horizontal(region, quad, band_px * scale)
+    horizontal = _perspective_vote(outer, (w, h), params.geometry())
+    if horizontal is None:
+        horizontal = _long_side_horizontal(region, quad, band_px * scale)
     gray = cv2.GaussianBlur(cv2.cvtColor(image_bgr, cv2.COLOR_BGR2GRAY).astype(np.float32), (0, 0), 1.0)
     corners, curves = _find_noses(gray, outer, band_px, params.nose_min_contrast)
     if not cv2.isContourConvex(corners.astype(np.float32).reshape(-1, 1, 2)):

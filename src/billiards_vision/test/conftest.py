@@ -4,6 +4,7 @@
 import os
 import pathlib
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -84,6 +85,13 @@ def wait_for(predicate, timeout: float, interval: float = 0.05):
         time.sleep(interval)
         value = predicate()
     return value
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
 
 
 PYTHON = sys.executable

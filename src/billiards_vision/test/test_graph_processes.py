@@ -9,7 +9,6 @@ import http.client
 import queue
 import re
 import signal
-import socket
 import threading
 
 import cv2
@@ -21,15 +20,9 @@ from sensor_msgs.msg import Image
 from billiards_interfaces.msg import BallArray, Table
 from billiards_vision import graph
 from billiards_vision.qos import LATCHED_QOS, RESULT_QOS, SENSOR_QOS
-from conftest import CONFIG, executable, ros_env, wait_for
+from conftest import free_port, CONFIG, executable, ros_env, wait_for
 
 DOMAIN = 74
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 class Output:

@@ -19,15 +19,9 @@ from billiards_vision.image_bridge import cv2_to_imgmsg
 from billiards_vision.qos import SENSOR_QOS
 from billiards_vision.web import frames as frames_module
 from billiards_vision.web_video_node import WebVideoServer
-from conftest import wait_for
+from conftest import free_port, wait_for
 
 DOMAIN = 72
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 class Camera:

@@ -67,27 +67,15 @@ class StreamRequest:
     transport: str
 
 
-def _int(query, name: str, default: int, lo: int, hi: int) -> int:
+def _number(query, name: str, default, lo, hi, kind=int):
+    """Query parameter `name` as `kind` (int or float) within [lo, hi]; BadRequest otherwise."""
     raw = query.get(name)
     if raw is None or raw == '':
         return default
     try:
-        value = int(raw)
+        value = kind(raw)
     except ValueError:
-        raise BadRequest(f'{name} must be an integer, got {raw!r}') from None
-    if not lo <= value <= hi:
-        raise BadRequest(f'{name} must be between {lo} and {hi}, got {value}')
-    return value
-
-
-def _float(query, name: str, default: float, lo: float, hi: float) -> float:
-    raw = query.get(name)
-    if raw is None or raw == '':
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise BadRequest(f'{name} must be a number, got {raw!r}') from None
+        raise BadRequest(f"{name} must be {'an integer' if kind is int else 'a number'}, got {raw!r}") from None
     if not lo <= value <= hi:
         raise BadRequest(f'{name} must be between {lo:g} and {hi:g}, got {value:g}')
     return value
@@ -119,9 +107,9 @@ def parse_stream_request(query, settings: ServerSettings, stream: bool = True) -
         raise BadRequest(f'unknown default_transport {transport!r}; allowed: {", ".join(TRANSPORTS)}')
     return StreamRequest(
         topic=topic, fmt=fmt, mime=mime,
-        width=_int(query, 'width', 0, 0, MAX_SIDE), height=_int(query, 'height', 0, 0, MAX_SIDE),
-        quality=_int(query, 'quality', settings.quality, 1, 100),
-        fps=_float(query, 'fps', settings.max_fps, 0.1, settings.max_fps),
+        width=_number(query, 'width', 0, 0, MAX_SIDE), height=_number(query, 'height', 0, 0, MAX_SIDE),
+        quality=_number(query, 'quality', settings.quality, 1, 100),
+        fps=_number(query, 'fps', settings.max_fps, 0.1, settings.max_fps, float),
         invert=invert in ('true', '1'), qos_profile=qos, transport=transport)
 
 

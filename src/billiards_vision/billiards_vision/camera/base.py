@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
+import cv2
 import numpy as np
 
 
@@ -100,6 +101,16 @@ class Pacer:
         if target > now:
             time.sleep(target - now)
         self._last = target
+
+
+def jpeg_frame(data: np.ndarray, stamp_ns: int, index: int, where: str) -> 'Frame':
+    """A Frame from the undecoded JPEG bytes OpenCV handed over; the bytes are kept for
+    camera/image_raw/compressed, which then forwards them without re-encoding."""
+    jpeg = np.ascontiguousarray(data).tobytes()
+    image = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+    if image is None:
+        raise BadFrame(f'{where}: corrupt JPEG frame ({len(jpeg)} bytes)')
+    return Frame(image, stamp_ns, jpeg=jpeg, index=index)
 
 
 def now_ns() -> int:

@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import Optional
 
 import cv2
-import numpy as np
 
-from billiards_vision.camera.base import BadFrame, CaptureSettings, Frame, FrameSource, SourceError, now_ns
+from billiards_vision.camera.base import (BadFrame, CaptureSettings, Frame, FrameSource, SourceError, jpeg_frame,
+                                          now_ns)
 
 FOURCCS = {'mjpeg': 'MJPG', 'yuyv': 'YUYV'}
 
@@ -62,11 +62,7 @@ class DeviceSource(FrameSource):
             raise BadFrame(f'{self.location}: empty frame')
         self._index += 1
         if self._raw_jpeg and (data.ndim == 1 or data.shape[0] == 1):
-            jpeg = np.ascontiguousarray(data).tobytes()
-            image = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
-            if image is None:
-                raise BadFrame(f'{self.location}: corrupt JPEG frame ({len(jpeg)} bytes)')
-            return Frame(image, stamp, jpeg=jpeg, index=self._index)
+            return jpeg_frame(data, stamp, self._index, self.location)
         return Frame(data, stamp, index=self._index)
 
     def close(self) -> None:

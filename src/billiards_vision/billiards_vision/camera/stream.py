@@ -12,10 +12,9 @@ from __future__ import annotations
 from typing import Optional
 
 import cv2
-import numpy as np
 
 from billiards_vision.camera.base import (BadFrame, CaptureSettings, Frame, FrameSource, SourceError,
-                                          now_ns, register_scheme)
+                                          jpeg_frame, now_ns, register_scheme)
 from billiards_vision.camera.device import _fourcc_text
 
 
@@ -55,11 +54,7 @@ class StreamSource(FrameSource):
             raise BadFrame('empty frame from the stream')
         self._index += 1
         if self._raw_jpeg:
-            jpeg = np.ascontiguousarray(data).tobytes()
-            image = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
-            if image is None:
-                raise BadFrame(f'corrupt JPEG in the stream ({len(jpeg)} bytes)')
-            return Frame(image, stamp, jpeg=jpeg, index=self._index)
+            return jpeg_frame(data, stamp, self._index, f'stream {self.location}')
         return Frame(data, stamp, index=self._index)
 
     def close(self) -> None:

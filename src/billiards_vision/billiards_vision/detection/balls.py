@@ -257,7 +257,7 @@ def _cloth_share(hsv, cx, cy, r, cloth: ClothModel) -> float:
     yy, xx = np.mgrid[max(0, y - rr):min(h, y + rr + 1), max(0, x - rr):min(w, x + rr + 1)]
     inside = (xx - cx) ** 2 + (yy - cy) ** 2 <= (0.7 * r) ** 2
     p = patch[inside].astype(np.float32)
-    like = (hue_distance(p[:, 0], cloth.hue) < 8) & (np.abs(p[:, 2] - cloth.value) < 0.2 * cloth.value) \
+    like = (hue_distance(p[:, 0], cloth.hue) < 4) & (np.abs(p[:, 2] - cloth.value) < 0.2 * cloth.value) \
         & (np.abs(p[:, 1] - cloth.saturation) < 0.3 * cloth.saturation)
     return float(like.mean()) if len(p) else 1.0
 

@@ -6,13 +6,16 @@ ENV := source scripts/ros-env.sh &&
 
 WEB_PORT ?= 8080
 SOURCE ?= synthetic://demo
+# Frame size asked of the camera source (0 = its own); 1280x720 keeps the whole graph live on 2 cores.
+WIDTH ?= 1280
+HEIGHT ?= 720
 PYTEST_ARGS ?=
 
 .PHONY: help setup run test bench eval clean lint
 
 help:
 	@echo "make run    - set up if needed, run the whole graph on the synthetic table, serve http://127.0.0.1:$(WEB_PORT)/"
-	@echo "              (make run WEB_PORT=9000 SOURCE=clip.mp4)"
+	@echo "              (make run WEB_PORT=9000 SOURCE=clip.mp4 WIDTH=1920 HEIGHT=1080)"
 	@echo "make test   - set up if needed, run every test"
 	@echo "make bench  - transport and detector benchmarks"
 	@echo "make eval   - score the detectors on synthetic and (if present) real labelled frames"
@@ -22,7 +25,8 @@ setup:
 	@bash scripts/setup.sh
 
 run: setup
-	@$(ENV) billiards_graph --source '$(SOURCE)' --web-port $(WEB_PORT)
+	@$(ENV) billiards_graph --source '$(SOURCE)' --web-port $(WEB_PORT) \
+		--ros-args -p image_width:=$(WIDTH) -p image_height:=$(HEIGHT)
 
 test: setup
 	@$(ENV) python -m pytest src/billiards_vision/test $(PYTEST_ARGS)

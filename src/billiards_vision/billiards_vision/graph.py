@@ -21,6 +21,8 @@ from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 
+from .node_main import init_with_orderly_shutdown
+
 # (node name, module) in start order; each module defines one rclpy Node subclass.
 GRAPH = (
     ('camera_driver', 'billiards_vision.camera_driver_node'),
@@ -70,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     if not os.path.exists(params_file):
         print(f'[error] parameters file not found: {params_file}', file=sys.stderr)
         return 2
-    rclpy.init(args=['billiards_graph', '--ros-args', '--params-file', params_file] + ros_args[1:])
+    init_with_orderly_shutdown(['billiards_graph', '--ros-args', '--params-file', params_file] + ros_args[1:])
     overrides = {'camera_driver': [], 'web_video_server': []}
     if args.source is not None:
         overrides['camera_driver'].append(Parameter('source', value=args.source))

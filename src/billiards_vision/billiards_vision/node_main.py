@@ -3,12 +3,29 @@
 """The `main()` every node executable shares: init, spin, clean shutdown on SIGINT/SIGTERM."""
 from __future__ import annotations
 
+import signal
 import sys
 from typing import Callable, Optional
 
 import rclpy
 from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
+from rclpy.signals import SignalHandlerOptions
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt(f'signal {signum}')
+
+
+def init_with_orderly_shutdown(args: Optional[list] = None) -> None:
+    """rclpy.init without rclpy's signal handlers: SIGINT/SIGTERM raise KeyboardInterrupt
+    in the main thread instead, so the caller stops its executor and destroys its
+    nodes (joining their worker threads) BEFORE the context goes away. With rclpy's
+    handlers the context is shut down first and workers that are mid-frame fail to
+    publish on an invalid context."""
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
+    rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
 
 
 def run_node(factory: Callable[[], Node], args: Optional[list] = None) -> int:
@@ -19,7 +36,7 @@ def run_node(factory: Callable[[], Node], args: Optional[list] = None) -> int:
     launch's `respawn` sees the failure. Start-up errors (bad parameters) print
     the reason and return 2.
     """
-    rclpy.init(args=args if args is not None else sys.argv)
+    init_with_orderly_shutdown(args if args is not None else sys.argv)
     node = None
     code = 0
     try:

@@ -51,6 +51,17 @@ class Scene:
     cue_butt: Optional[tuple] = None
     text: str = ''
 
+    def scaled(self, k: float) -> 'Scene':
+        """The same scene for an image resized by factor k."""
+        if k == 1.0:
+            return self
+        return Scene(corners=None if self.corners is None else np.asarray(self.corners, np.float64) * k,
+                     pockets=[(x * k, y * k, r * k) for x, y, r in self.pockets],
+                     balls=[BallMark(b.x * k, b.y * k, b.radius * k, b.kind, b.number, b.label) for b in self.balls],
+                     cue_tip=None if self.cue_tip is None else (self.cue_tip[0] * k, self.cue_tip[1] * k),
+                     cue_butt=None if self.cue_butt is None else (self.cue_butt[0] * k, self.cue_butt[1] * k),
+                     text=self.text)
+
 
 def draw(image: np.ndarray, scene: Scene) -> np.ndarray:
     """A copy of `image` with the scene drawn on it; line widths scale with the image."""

@@ -4,13 +4,22 @@
 
 Publishes `vision/image_annotated` (only while someone watches it) and
 `vision/markers` (MarkerArray in the `table` frame: cloth outline, pockets,
-balls as spheres, the cue as an arrow). Results are drawn on the newest image
-when their stamps are within `stale_after` of it.
+balls as spheres, the cue as an arrow).
+
+Detection takes longer than a frame period, so drawing the newest image with
+the newest balls would put them where they were a second ago. Instead recent
+frames are kept (downscaled to `max_width`, for `sync_window` seconds) and each
+BallArray is drawn on the very frame it was computed from. When no balls come
+(no table yet, detector stopped), the newest frame is shown with what is fresh,
+so the picture never freezes.
 """
 from __future__ import annotations
 
+import collections
 import math
 import time
+
+import cv2
 
 import numpy as np
 from builtin_interfaces.msg import Duration
@@ -31,6 +40,10 @@ from .table_geometry import BALL_RADIUS_M, BALL_TYPES
 
 PARAMS = [
     Param('max_rate', 15.0, 'highest rate of vision/image_annotated [Hz]', range=(0.5, 60.0)),
+    Param('max_width', 1280, 'annotated images wider than this are scaled down [px]; 0 keeps the size',
+          range=(0, 8192)),
+    Param('sync_window', 2.0, 'seconds of frames kept to draw late detections on their own frame',
+          range=(0.0, 10.0)),
     Param('stale_after', 1.0, 'results older than this relative to the image are not drawn [s]', range=(0.0, 10.0)),
     Param('marker_lifetime', 1.0, 'rviz markers vanish after this long without an update [s]', range=(0.0, 60.0)),
     Param('table_frame_id', 'table', 'frame of the rviz markers (the table frame of the messages)'),
@@ -53,6 +66,8 @@ class Overlay(Node):
         self.balls: BallArray | None = None
         self.cue: CueStick | None = None
         self.last_drawn = 0.0
+        self.last_balls_wall = 0.0
+        self.frames: collections.deque = collections.deque()  # (stamp, header, image, scale)
         self.image_pub = self.create_publisher(Image, 'vision/image_annotated', SENSOR_QOS)
         self.marker_pub = self.create_publisher(MarkerArray, 'vision/markers', RESULT_QOS)
         self.create_subscription(Image, 'camera/image_raw', self._on_image, SENSOR_QOS)
@@ -71,7 +86,13 @@ class Overlay(Node):
 
     def _on_balls(self, msg: BallArray):
         self.balls = msg
+        self.last_balls_wall = time.monotonic()
         self._publish_markers()
+        stamp = _stamp(msg.header)
+        while self.frames and self.frames[0][0] < stamp - 1e-4:
+            self.frames.popleft()  # older than the newest detection: never drawn now
+        if self.frames and abs(self.frames[0][0] - stamp) <= 1e-4:
+            self._publish_annotated(*self.frames.popleft())
 
     def _on_cue(self, msg: CueStick):
         self.cue = msg
@@ -79,18 +100,32 @@ class Overlay(Node):
     # ---- annotated image ---------------------------------------------------------
     def _on_image(self, msg: Image):
         if self.image_pub.get_subscription_count() == 0:
+            self.frames.clear()
             return  # nobody watches: spend no CPU
-        now = time.monotonic()
-        if now - self.last_drawn < 1.0 / self.params['max_rate']:
-            return
         try:
             image = image_bridge.imgmsg_to_cv2(msg, 'bgr8')
         except image_bridge.CvBridgeError as exc:
             self.get_logger().warning(f'dropping image: {exc}', throttle_duration_sec=5.0)
             return
+        width = self.params['max_width']
+        scale = 1.0
+        if width and image.shape[1] > width:
+            scale = width / image.shape[1]
+            image = cv2.resize(image, (width, round(image.shape[0] * scale)), interpolation=cv2.INTER_AREA)
+        stamp = _stamp(msg.header)
+        self.frames.append((stamp, msg.header, image, scale))
+        while self.frames and self.frames[0][0] < stamp - self.params['sync_window']:
+            self.frames.popleft()
+        if time.monotonic() - self.last_balls_wall > self.params['stale_after']:
+            self._publish_annotated(stamp, msg.header, image, scale)  # no detections: keep the picture live
+
+    def _publish_annotated(self, stamp: float, header, image: np.ndarray, scale: float):
+        now = time.monotonic()
+        if now - self.last_drawn < 1.0 / self.params['max_rate']:
+            return
         self.last_drawn = now
-        out = image_bridge.cv2_to_imgmsg(draw(image, self.scene(_stamp(msg.header))), 'bgr8', header=msg.header)
-        self.image_pub.publish(out)
+        out = draw(image, self.scene(stamp).scaled(scale))
+        self.image_pub.publish(image_bridge.cv2_to_imgmsg(out, 'bgr8', header=header))
 
     def _fresh(self, msg, stamp: float) -> bool:
         return msg is not None and abs(_stamp(msg.header) - stamp) <= self.params['stale_after']

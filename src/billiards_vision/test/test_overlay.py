@@ -84,6 +84,24 @@ def test_node_publishes_annotated_image_and_markers():
         assert sphere.header.frame_id == 'table'
         assert (sphere.pose.position.x, sphere.pose.position.y) == (0.1, 0.2)
         assert np.allclose((sphere.color.r, sphere.color.g, sphere.color.b), 245 / 255)  # cue ball white
+
+        # A detection that arrives late is drawn on the frame it was computed from.
+        old, new = peer.get_clock().now().to_msg(), None
+        first = cv2_to_imgmsg(np.full((360, 640, 3), 10, np.uint8), 'bgr8')
+        first.header.stamp = old
+        image_pub.publish(first)
+        for _ in range(3):
+            later = cv2_to_imgmsg(np.full((360, 640, 3), 200, np.uint8), 'bgr8')
+            later.header.stamp = new = peer.get_clock().now().to_msg()
+            image_pub.publish(later)
+        assert wait_for(lambda: overlay.frames and overlay.frames[-1][0] == new.sec + new.nanosec * 1e-9, 10)
+        annotated.clear()
+        balls.header.stamp = old
+        balls_pub.publish(balls)
+        assert wait_for(lambda: annotated, timeout=10)
+        drawn = annotated[-1]
+        assert (drawn.header.stamp.sec, drawn.header.stamp.nanosec) == (old.sec, old.nanosec)
+        assert imgmsg_to_cv2(drawn)[200, 300].tolist() == [10, 10, 10]  # the old frame, not the newest
     finally:
         executor.shutdown()
         overlay.destroy_node()

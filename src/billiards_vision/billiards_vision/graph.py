@@ -21,7 +21,7 @@ from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 
-from .node_main import init_with_orderly_shutdown
+from .node_main import init_with_orderly_shutdown, spin_until_shutdown
 
 # (node name, module) in start order; each module defines one rclpy Node subclass.
 GRAPH = (
@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         web = next((n for n in nodes if n.get_name() == 'web_video_server'), None)
         if web is not None:
             print(f'\n  billiards_vision viewer: {web.url}\n', flush=True)
-        executor.spin()
+        spin_until_shutdown(executor)
     except (KeyboardInterrupt, ExternalShutdownException):
         code = 0
     except (ValueError, RuntimeError) as exc:

@@ -8,6 +8,7 @@ import sys
 from typing import Callable, Optional
 
 import rclpy
+import rclpy.executors
 from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 from rclpy.signals import SignalHandlerOptions
@@ -28,6 +29,13 @@ def init_with_orderly_shutdown(args: Optional[list] = None) -> None:
     rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
 
 
+def spin_until_shutdown(executor) -> None:
+    """Spin with a short wait so the main thread returns to Python often enough for
+    the SIGINT/SIGTERM handlers above to run (a wait with no timeout blocks in C)."""
+    while executor.context.ok():
+        executor.spin_once(timeout_sec=0.25)
+
+
 def run_node(factory: Callable[[], Node], args: Optional[list] = None) -> int:
     """Create the node with `factory()`, spin until shutdown, return the exit code.
 
@@ -41,7 +49,9 @@ def run_node(factory: Callable[[], Node], args: Optional[list] = None) -> int:
     code = 0
     try:
         node = factory()
-        rclpy.spin(node)
+        executor = rclpy.executors.SingleThreadedExecutor()
+        executor.add_node(node)
+        spin_until_shutdown(executor)
     except (KeyboardInterrupt, ExternalShutdownException):
         code = 0
     except ValueError as exc:  # invalid parameters at start-up

@@ -39,7 +39,8 @@ from .qos import LATCHED_QOS, RESULT_QOS, SENSOR_QOS
 from .table_geometry import BALL_RADIUS_M, BALL_TYPES
 
 PARAMS = [
-    Param('max_rate', 15.0, 'highest rate of vision/image_annotated [Hz]', range=(0.5, 60.0)),
+    Param('max_rate', 15.0, 'highest rate of vision/image_annotated while no detections arrive [Hz]',
+          range=(0.5, 60.0)),
     Param('max_width', 1280, 'annotated images wider than this are scaled down [px]; 0 keeps the size',
           range=(0, 8192)),
     Param('sync_window', 2.0, 'seconds of frames kept to draw late detections on their own frame',
@@ -116,14 +117,14 @@ class Overlay(Node):
         self.frames.append((stamp, msg.header, image, scale))
         while self.frames and self.frames[0][0] < stamp - self.params['sync_window']:
             self.frames.popleft()
-        if time.monotonic() - self.last_balls_wall > self.params['stale_after']:
+        now = time.monotonic()
+        if now - self.last_balls_wall > self.params['stale_after'] and \
+                now - self.last_drawn >= 1.0 / self.params['max_rate']:
             self._publish_annotated(stamp, msg.header, image, scale)  # no detections: keep the picture live
 
     def _publish_annotated(self, stamp: float, header, image: np.ndarray, scale: float):
-        now = time.monotonic()
-        if now - self.last_drawn < 1.0 / self.params['max_rate']:
-            return
-        self.last_drawn = now
+        """Draw and publish; detections are drawn as they come (the detector sets the pace)."""
+        self.last_drawn = time.monotonic()
         out = draw(image, self.scene(stamp).scaled(scale))
         self.image_pub.publish(image_bridge.cv2_to_imgmsg(out, 'bgr8', header=header))
 

@@ -1,0 +1,141 @@
+# Copyright 2026 The billiards_vision authors
+# SPDX-License-Identifier: Apache-2.0
+"""What the table, ball and cue detector nodes share: their knobs as declared
+parameters, a newest-frame worker thread and the latched table subscription."""
+from __future__ import annotations
+
+import threading
+from typing import Callable, Optional
+
+import numpy as np
+from billiards_interfaces.msg import Table
+from rclpy.node import Node
+from sensor_msgs.msg import Image
+
+from . import image_bridge
+from .detection.params import knobs, make_params
+from .detection_msgs import table_from_msg
+from .node_params import Param, declare_parameters
+from .qos import LATCHED_QOS
+
+
+def params_from_knobs(cls, read_only: tuple = ()) -> list[Param]:
+    """node_params.Param entries for every field of a detector params dataclass."""
+    out = []
+    for name, default, meta in knobs(cls):
+        # An empty list has no ROS type of its own: list knobs take any array type.
+        out.append(Param(name, default, meta['description'], range=meta.get('range'), choices=meta.get('choices'),
+                         read_only=name in read_only, dynamic_typing=isinstance(default, list),
+                         check=_number_list if isinstance(default, list) else None))
+    return out
+
+
+def _number_list(value) -> Optional[str]:
+    # An empty YAML list arrives as "not set" (None) or an empty array of any type.
+    if value is None or (isinstance(value, (str, bytes)) and len(value) == 0):
+        return None
+    try:
+        [float(v) for v in value]
+    except (TypeError, ValueError):
+        return 'expected a list of numbers'
+    return None
+
+
+class LatestFrameWorker:
+    """Runs `process(item)` on a thread for the newest submitted item; older ones are dropped."""
+
+    def __init__(self, process: Callable, on_error: Callable[[Exception], None]):
+        self._process = process
+        self._on_error = on_error
+        self._cond = threading.Condition()
+        self._item = None
+        self._stopped = False
+        self.busy = False
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def submit(self, item) -> None:
+        with self._cond:
+            self._item = item
+            self._cond.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while self._item is None and not self._stopped:
+                    self._cond.wait()
+                if self._stopped:
+                    return
+                item, self._item = self._item, None
+                self.busy = True
+            try:
+                self._process(item)
+            except Exception as exc:  # a bad frame must not kill the node; it is reported
+                self._on_error(exc)
+            finally:
+                self.busy = False
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopped = True
+            self._cond.notify()
+        self._thread.join(timeout=5.0)
+
+
+def image_to_bgr(msg: Image) -> np.ndarray:
+    """bgr8 (or any 8-bit colour/mono encoding) Image -> BGR array; raises on malformed data."""
+    image = image_bridge.imgmsg_to_cv2(msg, 'bgr8')
+    if image.ndim != 3 or image.shape[2] != 3 or image.shape[0] < 16 or image.shape[1] < 16:
+        raise ValueError(f'unusable image {image.shape}')
+    return image
+
+
+class DetectorNode(Node):
+    """Base of the detector nodes. Subclasses define `process(item)`, run on the worker
+    thread for the newest submitted item, and may override `check_values` (cross-parameter
+    checks, returns a reason) and `apply_values` (called under the lock after a change)."""
+
+    def __init__(self, name: str, params_cls, extra_params=(), subscribe_table: bool = True, **kwargs):
+        super().__init__(name, **kwargs)
+        self.params_cls = params_cls
+        self.values = declare_parameters(self, params_from_knobs(params_cls) + list(extra_params),
+                                         on_change=self._on_change)
+        reason = self.check_values(self.values)
+        if reason:
+            raise ValueError(reason)
+        self._lock = threading.Lock()
+        self.table = None
+        self.apply_values(self.values)
+        self.worker = LatestFrameWorker(self.process, self._on_error)
+        if subscribe_table:
+            self.table_sub = self.create_subscription(Table, 'table', self._on_table, LATCHED_QOS)
+
+    def check_values(self, values: dict) -> Optional[str]:
+        return None
+
+    def apply_values(self, values: dict) -> None:
+        self.params = make_params(self.params_cls, values)
+
+    def _on_change(self, changed) -> Optional[str]:
+        new = dict(self.values)
+        new.update({p.name: p.value for p in changed})
+        reason = self.check_values(new)
+        if reason:
+            return reason
+        with self._lock:
+            self.values = new
+            self.apply_values(new)
+        return None
+
+    def _on_table(self, msg: Table) -> None:
+        with self._lock:
+            self.table = table_from_msg(msg)
+
+    def _on_error(self, exc: Exception) -> None:
+        if not self.context.ok():
+            return  # shutting down: the frame in flight cannot be published any more
+        self.get_logger().warning(f'dropped a frame: {exc}', throttle_duration_sec=5.0)
+
+    def destroy_node(self):
+        self.worker.stop()
+        return super().destroy_node()

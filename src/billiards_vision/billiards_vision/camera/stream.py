@@ -13,19 +13,13 @@ from typing import Optional
 
 import cv2
 
-from billiards_vision.camera.base import (BadFrame, CaptureSettings, Frame, FrameSource, SourceError,
+from billiards_vision.camera.base import (BadFrame, Frame, SourceError,
                                           jpeg_frame, now_ns, register_scheme)
-from billiards_vision.camera.device import _fourcc_text
+from billiards_vision.camera.device import DeviceSource, _fourcc_text
 
 
-class StreamSource(FrameSource):
-    prefer_process = True
-
-    def __init__(self, location: str, settings: CaptureSettings):
-        super().__init__(location, settings)
-        self._cap = None
-        self._raw_jpeg = False
-        self._index = 0
+class StreamSource(DeviceSource):
+    """Like a device (OpenCV capture, JPEG passthrough, same close), opened through FFmpeg."""
 
     @classmethod
     def validate(cls, location: str) -> Optional[str]:
@@ -56,11 +50,6 @@ class StreamSource(FrameSource):
         if self._raw_jpeg:
             return jpeg_frame(data, stamp, self._index, f'stream {self.location}')
         return Frame(data, stamp, index=self._index)
-
-    def close(self) -> None:
-        if self._cap is not None:
-            self._cap.release()
-            self._cap = None
 
 
 for _scheme in ('http', 'https', 'rtsp', 'rtsps'):

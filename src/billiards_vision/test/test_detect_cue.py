@@ -1,6 +1,7 @@
 # Copyright 2026 The billiards_vision authors
 # SPDX-License-Identifier: Apache-2.0
-"""Cue detector: a drawn stick, no stick, and synthetic aiming frames (with the bridge hand)."""
+"""Cue detector: a drawn stick, no stick, and synthetic aiming frames (with the bridge hand, also
+when only a short piece of shaft shows beyond it)."""
 import numpy as np
 
 from billiards_vision.detection.balls import detect_balls
@@ -46,6 +47,20 @@ def test_synthetic_aiming_with_bridge_hand():
     aiming = [(img, t) for img, t in frames if t['cue'] is not None]
     assert len(aiming) >= 2
     for image, truth in aiming:
+        table = detect_table(image, TableParams())
+        balls = detect_balls(image, table, BallParams())
+        cue = detect_cue(image, table, balls, CueParams())
+        assert cue is not None
+        assert _angle_diff(cue.angle_deg, truth['cue']['angle_deg']) < 1.0
+        assert np.hypot(*(np.array(cue.tip_px) - truth['cue']['tip_px'])) < 8.0
+
+
+def test_short_shaft_beyond_the_bridge_hand():
+    """Stick over the cushion with the forearm along it: only a short thin piece of shaft shows
+    beyond the bridge hand, the hand and arm carry its line to the table edge."""
+    frames = sim_frames('cue_aiming', 'blue', frames=(52, 66), width=1920, height=1080, seed=16)
+    for image, truth in frames:
+        assert truth['cue'] is not None
         table = detect_table(image, TableParams())
         balls = detect_balls(image, table, BallParams())
         cue = detect_cue(image, table, balls, CueParams())

@@ -4,10 +4,14 @@
 
 Everything on the surface that is neither cloth (lit or shaded) nor a detected
 ball is foreground. Thick parts (hands, arms) are cut away with the distance
-transform, so a stick held by a hand survives as a thin straight piece; it must
-be long (several ball diameters) and thin. Lines hugging a cushion are rejected
-(rail and cushion edges are never sticks). The tip is the end away from the
-table edge where the stick enters, the angle is that of a robust line fit.
+transform, so a stick held by a hand survives as thin straight pieces. A stick
+is long (several ball diameters), or a shorter piece (the shaft beyond the
+bridge hand) whose line foreground (hand, arm, the stick itself) carries on to
+the table edge: a stick always enters from outside the table, which also tells
+the butt from the tip. Lines hugging a cushion are rejected (rail and cushion
+edges are never sticks). The angle comes from the stick's two straight outline
+edges over its whole visible length, so a short piece still gives it to a
+fraction of a degree.
 """
 from __future__ import annotations
 
@@ -58,7 +62,7 @@ def _foreground(image_bgr, table: TableDetection, balls, cloth: ClothModel, r_px
     for b in balls:
         cv2.circle(fg, (int(round(b.x - x)), int(round(b.y - y))), int(np.ceil(b.radius * 1.2)), 0, -1)
     fg = cv2.morphologyEx(fg, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
-    return fg, (x, y), poly
+    return fg, (x, y), poly, area[y:y + bh, x:x + bw]
 
 
 def detect_cue(image_bgr: np.ndarray, table: TableDetection, balls: Sequence, params: CueParams,
@@ -71,7 +75,7 @@ def detect_cue(image_bgr: np.ndarray, table: TableDetection, balls: Sequence, pa
         return None
     r_px = float(np.median(table.ball_radius_px(table.corners_px)))
     diameter = 2 * r_px
-    fg, (ox, oy), poly = _foreground(image_bgr, table, balls, cloth, r_px)
+    fg, (ox, oy), poly, area = _foreground(image_bgr, table, balls, cloth, r_px)
     fg_full = fg.copy()
     # Hands and arms are thick: cut them (and a rim around them) off the stick.
     max_half = 0.5 * params.max_width_balls * diameter
@@ -92,21 +96,44 @@ def detect_cue(image_bgr: np.ndarray, table: TableDetection, balls: Sequence, pa
         ys, xs = np.nonzero(labels[top:top + stats[i, cv2.CC_STAT_HEIGHT],
                                    left:left + stats[i, cv2.CC_STAT_WIDTH]] == i)
         pts = np.stack([xs + left + ox, ys + top + oy], axis=1).astype(np.float64)
-        piece = _stick_from_pixels(pts, params, 1.5 * diameter, diameter, table)
+        piece = _stick_from_pixels(pts, params, params.min_piece_balls * diameter, diameter, table)
         if piece is not None:
             pieces.append((pts, piece))
-    best = None
+    # Over balls too: the stick may pass over a ball on its way to the table edge.
+    fg_balls = fg_full.copy()
+    for bl in balls:
+        cv2.circle(fg_balls, (int(round(bl.x - ox)), int(round(bl.y - oy))), int(np.ceil(bl.radius * 1.2)), 255, -1)
+    best, best_len = None, 0.0
     for group in _collinear_groups(pieces, diameter):
         pts = np.concatenate([pieces[k][0] for k in group])
-        cand = _stick_from_pixels(pts, params, min_len, diameter, table, fill_check=len(group) == 1)
-        if cand is not None and (best is None or cand[2] > best[2]):
-            best = cand
+        cand = _stick_from_pixels(pts, params, params.min_piece_balls * diameter, diameter, table,
+                                  fill_check=len(group) == 1)
+        if cand is None:
+            continue
+        p0, d, length, width, t_lo, t_hi = cand
+        a, b = p0 + t_lo * d, p0 + t_hi * d
+        # A short piece (the shaft beyond the bridge hand) counts when foreground (hand, arm,
+        # the stick itself) continues its line to the table edge: a stick enters from outside.
+        runs = [_run_to_edge(fg_balls, area, (ox, oy), end, end - other, 0.5 * diameter)
+                for end, other in ((a, b), (b, a))]
+        entering = any(to_edge for _, to_edge in runs)
+        total = length + sum(reach for reach, _ in runs)
+        if total < min_len or (length < min_len and not entering):
+            continue
+        if best is None or total > best_len:
+            best, best_len = (cand, a, b, runs), total
     if best is None:
         return None
-    p0, d, length, width, t_lo, t_hi = best
-    a, b = p0 + t_lo * d, p0 + t_hi * d
-    tip, butt = _orient(a, b, table, poly, balls, r_px)
-    tip = _extend_tip(fg_full, (ox, oy), tip, butt, diameter, balls)
+    (p0, d, length, width, t_lo, t_hi), a, b, runs = best
+    if runs[0][1] != runs[1][1]:
+        (tip, butt), butt_run = ((b, a), runs[0][0]) if runs[0][1] else ((a, b), runs[1][0])
+    else:
+        tip, butt = _orient(a, b, table, poly, balls, r_px)
+        butt_run = runs[0][0] if butt is a else runs[1][0]
+    rough_tip = _extend_tip(fg_full, (ox, oy), tip, butt, diameter)
+    e, q = _refine_on_edges(image_bgr, p0, rough_tip, butt, butt_run, width)
+    tip, butt = q + ((tip - q) @ e) * e, q + ((butt - q) @ e) * e
+    tip = _extend_tip(fg_full, (ox, oy), tip, butt, diameter)
     direction = tip - butt
     angle = float(np.degrees(np.arctan2(direction[1], direction[0])))
     thinness = np.clip(1 - width / (params.max_width_balls * diameter), 0.2, 1)
@@ -117,6 +144,39 @@ def detect_cue(image_bgr: np.ndarray, table: TableDetection, balls: Sequence, pa
     return CueDetection((float(tip[0]), float(tip[1])), (float(butt[0]), float(butt[1])), angle,
                         max(0.05, conf ** 0.5), tip_m, ang_m,
                         target_ball(tip, direction, balls, params.aim_tolerance_balls))
+
+
+def _refine_on_edges(image_bgr, centre, tip, butt, butt_run, width, span_deg: float = 3.0,
+                     step_deg: float = 0.05):
+    """(direction butt -> tip, a point) of the stick's axis through `centre`. The direction is the
+    one along which edge pixels near the stick line up best (a Radon transform over a band from the
+    tip to where the stick leaves the table): the two long outline edges stay straight where the
+    stick crosses a hand or the cushion, while one short piece alone gives a rough angle."""
+    d = (tip - butt) / (np.linalg.norm(tip - butt) + 1e-12)
+    far = butt - d * butt_run
+    half = 0.5 * width + 6
+    h, w = image_bgr.shape[:2]
+    lo = np.floor(np.maximum(np.minimum(tip, far) - half, 0)).astype(int)
+    hi = np.ceil(np.minimum(np.maximum(tip, far) + half, [w - 1, h - 1])).astype(int)
+    gray = cv2.cvtColor(image_bgr[lo[1]:hi[1] + 1, lo[0]:hi[0] + 1], cv2.COLOR_BGR2GRAY)
+    ys, xs = np.nonzero(cv2.Canny(cv2.GaussianBlur(gray, (3, 3), 0), 30, 90))
+    pts = np.stack([xs + lo[0], ys + lo[1]], axis=1).astype(np.float64) - far
+    span = float((tip - far) @ d)
+    t, off = pts @ d, pts @ np.array([-d[1], d[0]])
+    pts = pts[(np.abs(off) < half) & (t > 0) & (t < span)]
+    if len(pts) < 40:
+        return d, centre
+    base = np.arctan2(d[1], d[0])
+    angles = base + np.radians(np.arange(-span_deg, span_deg + 1e-9, step_deg))
+    scores = []
+    for ang in angles:
+        o = pts @ np.array([-np.sin(ang), np.cos(ang)])
+        counts = np.bincount(np.round(o - o.min()).astype(int))
+        scores.append(float(counts.astype(np.float64) @ counts))
+    k = int(np.argmax(scores))
+    if k in (0, len(angles) - 1):
+        return d, centre          # no clear optimum inside the search range
+    return np.array([np.cos(angles[k]), np.sin(angles[k])]), centre
 
 
 def _collinear_groups(pieces, diameter) -> list[list[int]]:
@@ -148,7 +208,9 @@ def _stick_from_pixels(pts, params: CueParams, min_len, diameter, table: TableDe
     t_lo, t_hi = np.percentile(t, [0.5, 99.5])
     length = t_hi - t_lo
     width = float(np.percentile(off[keep], 97) - np.percentile(off[keep], 3))
-    if length < min_len or width > params.max_width_balls * diameter or width > params.max_width_ratio * length:
+    # Short pieces are judged against a full stick's length: a stub of shaft is as wide as the stick.
+    long = max(length, params.min_length_balls * diameter)
+    if length < min_len or width > params.max_width_balls * diameter or width > params.max_width_ratio * long:
         return None
     # Pixels must fill the strip (a straight stick, not a scatter of specks along a line).
     if fill_check and keep.sum() < 0.5 * length * max(1.0, width):
@@ -164,6 +226,23 @@ def _stick_from_pixels(pts, params: CueParams, min_len, diameter, table: TableDe
     return p0, d, length, width, t_lo, t_hi
 
 
+def _run_to_edge(fg, area, origin, end, outward, gap_px: float) -> tuple[float, bool]:
+    """Foreground run [px] from `end` outward along the stick's line (gaps up to `gap_px`), and
+    whether it reaches the edge of the table area."""
+    d = outward / (np.linalg.norm(outward) + 1e-12)
+    h, w = fg.shape
+    steps = np.arange(1.0, float(h + w), 1.0)
+    pts = end[None, :] + steps[:, None] * d[None, :] - np.asarray(origin, np.float64)
+    xi, yi = np.round(pts[:, 0]).astype(int), np.round(pts[:, 1]).astype(int)
+    inside = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h)
+    inside[inside] = area[yi[inside], xi[inside]] > 0
+    n = int(np.argmin(inside)) if not inside.all() else len(inside)   # first step off the table area
+    on = np.concatenate([[-1], np.flatnonzero(fg[yi[:n], xi[:n]] > 0)])
+    breaks = np.flatnonzero(np.diff(on) > gap_px)
+    last = int(on[breaks[0]] if len(breaks) else on[-1])
+    return float(last + 1), n - 1 - last <= gap_px
+
+
 def _orient(a, b, table: TableDetection, poly, balls, r_px):
     """(tip, butt): the stick enters over a cushion, so the butt end is nearer the table edge."""
     inside = table.signed_distance_inside(np.array([a, b]))
@@ -177,7 +256,7 @@ def _orient(a, b, table: TableDetection, poly, balls, r_px):
     return (a, b) if inside[0] > inside[1] else (b, a)
 
 
-def _extend_tip(fg, origin, tip, butt, diameter, balls, reach_balls: float = 8.0):
+def _extend_tip(fg, origin, tip, butt, diameter, reach_balls: float = 8.0):
     """Follow the stick's axis past the bridge hand to where the foreground ends."""
     d = (tip - butt) / (np.linalg.norm(tip - butt) + 1e-12)
     h, w = fg.shape

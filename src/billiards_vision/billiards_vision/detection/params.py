@@ -67,6 +67,9 @@ class BallParams:
                                       '(pocket mouths)', (0.0, 3.0))
     pocket_min_support: float = knob(0.85, 'outline support needed within one radius of a pocket mouth',
                                      (0.0, 1.0))
+    cushion_margin: float = knob(0.3, 'away from pockets, ball centres lie at least this many radii inside '
+                                      'the cushion noses (a ball touching a cushion is one radius in)',
+                                 (-3.0, 1.0))
     blur_chroma_distance: float = knob(0.06, 'chromaticity distance from the cloth that marks a motion-blurred '
                                              'ball (shadows keep the cloth chromaticity)', (0.0, 1.0))
     min_separation: float = knob(1.35, 'two detections closer than this many radii are one ball',
@@ -90,6 +93,9 @@ class BallParams:
 class CueParams:
     min_length_balls: float = knob(2.5, 'a stick shows at least this many ball diameters over the table',
                                    (1.0, 50.0))
+    min_piece_balls: float = knob(1.2, 'a shorter stick piece counts when foreground continues its line to '
+                                       'the table edge (the shaft beyond the bridge hand) [ball diameters]',
+                                  (0.5, 50.0))
     max_width_balls: float = knob(0.75, 'a stick is at most this many ball diameters wide', (0.1, 3.0))
     max_width_ratio: float = knob(0.2, 'a stick is at most this wide relative to its visible length',
                                   (0.01, 1.0))

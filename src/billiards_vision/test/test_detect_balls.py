@@ -77,3 +77,27 @@ def test_positions_in_table_metres():
     pairs, _, _ = match_balls(truth, detect_balls(image, table, BallParams()))
     err = [np.hypot(*(np.array(g['position_m']) - b.position_m)) for g, b in pairs]
     assert np.median(err) < 0.01  # metres; lens distortion is not modelled by the homography
+
+
+def test_tinted_white_is_still_the_cue_ball():
+    # Warm TV lighting makes the cue ball pale yellow (HSV saturation ~0.32); the balls' own
+    # white sets the white balance, so it stays the cue ball and the coloured balls keep their colour.
+    image, _ = drawn_table()
+    table, r = _ball_radius(image)
+    balls = [(300.0, 250.0, r, (170, 245, 250)), (500.0, 300.0, r, (40, 40, 250)), (650.0, 250.0, r, (200, 60, 40))]
+    image, _ = drawn_table(balls=balls)
+    found = sorted(detect_balls(image, table, BallParams()), key=lambda b: b.x)
+    assert [b.type for b in found] == ['cue', 'solid', 'solid']
+    assert [b.number for b in found[1:]] == [3, 2]
+
+
+def test_disc_on_the_cushion_nose_is_no_ball():
+    # Away from the pockets a ball's centre is a radius inside the cushion nose; a ball-sized
+    # blob straddling the nose (a bridge hand, a chalk cube) is not reported.
+    image, _ = drawn_table()
+    table, r = _ball_radius(image)
+    top = table.corners_px[0, 1]
+    balls = [(450.0, top + r + 0.5, r, (40, 140, 240)), (650.0, top, r, (60, 110, 200))]
+    image, _ = drawn_table(balls=balls)
+    found = detect_balls(image, table, BallParams())
+    assert len(found) == 1 and abs(found[0].x - 450.0) < 1.0

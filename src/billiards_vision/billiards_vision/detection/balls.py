@@ -24,8 +24,9 @@ from typing import Optional
 import cv2
 import numpy as np
 
+from ..table_geometry import BALL_RADIUS_M
 from .classify import classify_ball, enforce_unique
-from .colors import ClothModel, estimate_cloth, hue_distance
+from .colors import ClothModel, estimate_cloth, hue_distance, white_gains
 from .params import BallParams
 from .table import TableDetection
 
@@ -191,7 +192,7 @@ def _refine(lab, shade, cand, r_pred, params: BallParams):
     fixed_r = None
     shadow = np.zeros(N_RAYS, bool)
     todo = np.ones(len(cx), bool)
-    for it in range(4):
+    for it in range(5):
         if not todo.any():
             break
         prior = None if fixed_r is None else fixed_r * r_pred
@@ -243,6 +244,9 @@ def _refine(lab, shade, cand, r_pred, params: BallParams):
             todo = out[:, 3] < params.min_outline_support
             thr[todo] = 0.5 * params.edge_threshold
             out[:, 5] = todo
+            # Strong edges inside a faint ball (number circle, shadow) may have pulled
+            # the free fit away: the second look starts again from the vote peak.
+            cx[todo], cy[todo] = cand[todo, 0], cand[todo, 1]
     return out
 
 
@@ -260,6 +264,18 @@ def _cloth_share(hsv, cx, cy, r, cloth: ClothModel) -> float:
     like = (hue_distance(p[:, 0], cloth.hue) < 4) & (np.abs(p[:, 2] - cloth.value) < 0.2 * cloth.value) \
         & (np.abs(p[:, 1] - cloth.saturation) < 0.3 * cloth.saturation)
     return float(like.mean()) if len(p) else 1.0
+
+
+def _disc_mean(img, cx, cy, r) -> float:
+    """Mean of a single-channel image over the disc of radius r at (cx, cy)."""
+    rr = int(np.ceil(r)) + 1
+    x, y = int(round(cx)), int(round(cy))
+    ya, yb, xa, xb = max(0, y - rr), min(img.shape[0], y + rr + 1), max(0, x - rr), min(img.shape[1], x + rr + 1)
+    if ya >= yb or xa >= xb:
+        return 0.0
+    yy, xx = np.mgrid[ya:yb, xa:xb]
+    inside = (xx - cx) ** 2 + (yy - cy) ** 2 <= r * r
+    return float(img[ya:yb, xa:xb][inside].mean()) if inside.any() else 0.0
 
 
 def detect_balls(image_bgr: np.ndarray, table: TableDetection, params: BallParams,
@@ -311,6 +327,7 @@ def detect_balls(image_bgr: np.ndarray, table: TableDetection, params: BallParam
         shade = ((hue_distance(hsv[..., 0], cloth.hue) < 10) & (hsv[..., 1] > 0.45 * cloth.saturation)
                  & (hsv[..., 2] < 0.85 * cloth.value)).astype(np.float32)
     fit = _refine(lab, shade, cand, r_pred, params)
+    fg = _chroma_foreground(roi, cloth, params) if cloth is not None else None
     found = []
     for i in range(len(cand)):
         fx, fy, fr, support, resid, weak = fit[i]
@@ -333,6 +350,13 @@ def detect_balls(image_bgr: np.ndarray, table: TableDetection, params: BallParam
             - table.pocket_radii_px
         if d_pocket.min() < rp and support < params.pocket_min_support:
             continue
+        # Away from the pocket mouths a ball touching a cushion is still a radius inside its nose:
+        # circles on the cushion are hands, bridges and balls seen behind it.
+        if d_pocket.min() > 2 * rp and inside < params.cushion_margin * rp:
+            continue
+        # A faint outline around a face of cloth chromaticity is a shadow, not a ball.
+        if weak and fg is not None and _disc_mean(fg, fx, fy, 0.7 * fr) < 0.5:
+            continue
         cloth_like = _cloth_share(hsv, fx, fy, fr, cloth) if cloth is not None else 0.0
         if cloth_like > 0.5:
             continue
@@ -343,14 +367,16 @@ def detect_balls(image_bgr: np.ndarray, table: TableDetection, params: BallParam
             continue
         found.append(BallDetection(float(fx + x0), float(fy + y0), float(fr), conf, support=float(support),
                                    extra={'weak': bool(weak)}))
-    balls = _suppress(found, params.min_separation)
+    balls = _suppress(found, params.min_separation, table)
     if cloth is not None:
-        fg = _chroma_foreground(roi, cloth, params)
         balls = _drop_parts_of_larger_things(balls, fg, lab, (x0, y0))
         surface = np.zeros((h, w), np.uint8)
         cv2.fillConvexPoly(surface, np.round(poly).astype(np.int32), 1)
         surface = cv2.erode(surface, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (int(r_med) | 1,) * 2))
         balls += _blurred_balls(fg & surface, (x0, y0), rmap, balls, table, params)
+    gains = white_gains(roi, [(b.x - x0, b.y - y0, b.radius) for b in balls])
+    if gains is not None:
+        hsv = cv2.cvtColor(cv2.convertScaleAbs(roi.astype(np.float32) * gains), cv2.COLOR_BGR2HSV)
     for b in balls:
         kind, number, tconf, feats = classify_ball(hsv, b.x - x0, b.y - y0, b.radius, cloth, params)
         b.type, b.number, b.type_confidence, b.extra = kind, number, tconf, feats
@@ -434,9 +460,29 @@ def _blurred_balls(fg, origin, rmap, balls, table: TableDetection,
     return out
 
 
-def _suppress(balls: list[BallDetection], min_sep: float) -> list[BallDetection]:
-    keep: list[BallDetection] = []
-    for b in sorted(balls, key=lambda b: -b.confidence):
-        if all(np.hypot(b.x - k.x, b.y - k.y) > min_sep * 0.5 * (b.radius + k.radius) for k in keep):
-            keep.append(b)
-    return keep
+def _suppress(balls: list[BallDetection], min_sep: float, table: TableDetection) -> list[BallDetection]:
+    """Keep the most confident of detections closer than min_sep ball radii on the table plane.
+
+    In an oblique (broadcast) view a ball behind another one may overlap it in
+    the image although it is a diameter away on the table: a weaker detection
+    overlapping a stronger one survives only when it lies behind it (smaller
+    apparent ball) and is far enough from it in metres.
+    """
+    if not balls:
+        return []
+    balls = sorted(balls, key=lambda b: -b.confidence)
+    xy = np.array([[b.x, b.y] for b in balls])
+    pos = table.to_table(xy)
+    size = table.ball_radius_px(xy)
+
+    def apart(i, k):
+        if np.hypot(*(pos[i] - pos[k])) <= min_sep * BALL_RADIUS_M:
+            return False
+        overlap = np.hypot(*(xy[i] - xy[k])) <= min_sep * 0.5 * (balls[i].radius + balls[k].radius)
+        return not overlap or size[i] < size[k]
+
+    keep: list[int] = []
+    for i in range(len(balls)):
+        if all(apart(i, k) for k in keep):
+            keep.append(i)
+    return [balls[i] for i in keep]

@@ -9,6 +9,8 @@ white (about a quarter of the face), a stripe at least its two caps beside the
 band (about a third) or a whole cap with a coloured rim; the cue ball has no
 colour at all and the eight is mostly black. The number follows from the hue
 of the coloured pixels (standard ball colours; maroon is a dark red).
+The caller white-balances the picture on the balls' own white (colors.white_gains),
+so tinted TV lighting does not turn the cue ball and the stripes' white into colour.
 """
 from __future__ import annotations
 
@@ -16,29 +18,35 @@ from typing import Optional
 
 import numpy as np
 
-from .colors import ClothModel
+from .colors import ClothModel, hue_distance
 from .params import BallParams
 
 # Standard colours: (OpenCV hue centre, solid number).
 _HUES = ((0.0, 3), (12.0, 5), (24.0, 1), (75.0, 6), (108.0, 2), (132.0, 4))
 
 
-def _face_pixels(hsv: np.ndarray, cx: float, cy: float, r: float, frac: float = 0.9) -> np.ndarray:
+def _face_pixels(hsv: np.ndarray, cx: float, cy: float, r: float, frac: float = 0.9):
+    """HSV rows of the face within frac * r and their distance from the centre (share of r)."""
     h, w = hsv.shape[:2]
     rr = int(np.ceil(frac * r))
     x, y = int(round(cx)), int(round(cy))
     ya, yb, xa, xb = max(0, y - rr), min(h, y + rr + 1), max(0, x - rr), min(w, x + rr + 1)
     if ya >= yb or xa >= xb:
-        return np.zeros((0, 3), np.float32)
+        return np.zeros((0, 3), np.float32), np.zeros(0, np.float32)
     yy, xx = np.mgrid[ya:yb, xa:xb]
-    inside = (xx - cx) ** 2 + (yy - cy) ** 2 <= (frac * r) ** 2
-    return hsv[ya:yb, xa:xb][inside].astype(np.float32)
+    rho2 = ((xx - cx) ** 2 + (yy - cy) ** 2) / max(r * r, 1e-9)
+    inside = rho2 <= frac ** 2
+    return hsv[ya:yb, xa:xb][inside].astype(np.float32), np.sqrt(rho2[inside])
 
 
 def face_shares(hsv: np.ndarray, cx: float, cy: float, r: float, cloth: Optional[ClothModel],
                 params: BallParams):
     """(white, black, coloured) shares of the face and the coloured pixels (HSV rows)."""
-    p = _face_pixels(hsv, cx, cy, r)
+    p, rho = _face_pixels(hsv, cx, cy, r)
+    if cloth is not None and len(p):
+        # Small, soft balls (TV frames) blend with the cloth at the rim: those pixels are not ball colour.
+        rim = (rho > 0.6) & (hue_distance(p[:, 0], cloth.hue) < 8) & (p[:, 1] > 0.5 * cloth.saturation)
+        p = p[~rim]
     if len(p) < 5:
         return None
     s, v = p[:, 1] / 255.0, p[:, 2] / 255.0
@@ -70,7 +78,12 @@ def classify_ball(hsv: np.ndarray, cx: float, cy: float, r: float, cloth: Option
         return 'unknown', None, 0.0, {}
     fw, fb, fc, col = shares
     feats = {'white': fw, 'black': fb, 'colour': fc}
-    if fb >= params.eight_black_fraction and fc < 0.2:
+    # A black ball mirrors the cloth: dim cloth-hued pixels on a mostly black face are reflections.
+    own = fc
+    if cloth is not None and len(col):
+        mirrored = (hue_distance(col[:, 0], cloth.hue) < 20) & (col[:, 2] < 0.6 * cloth.value)
+        own = fc * float(np.mean(~mirrored))
+    if fb >= params.eight_black_fraction and own < 0.2:
         return 'eight', 8, float(np.clip(0.5 + (fb - params.eight_black_fraction) / 0.3, 0, 1)), feats
     if fc < params.cue_max_colour:
         conf = 0.5 + 0.5 * np.clip((params.cue_max_colour - fc) / params.cue_max_colour, 0, 1)

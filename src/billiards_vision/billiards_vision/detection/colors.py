@@ -65,3 +65,29 @@ def cloth_mask(hsv: np.ndarray, cloth: ClothModel, hue_tolerance_deg: float,
     ok &= hsv[..., 1] >= min_saturation * 255
     ok &= hsv[..., 2] >= min_value_share * cloth.value
     return ok.astype(np.uint8) * 255
+
+
+def white_gains(image_bgr: np.ndarray, discs, min_value: float = 0.7, max_saturation: float = 0.5,
+                max_gain: float = 1.4) -> Optional[np.ndarray]:
+    """Per-channel (B, G, R) gains that make the pale, bright ball pixels grey, or None.
+
+    TV and room lighting tint the white of the cue ball and the stripes (warm
+    lamps make it yellow); the balls' own white parts are the only white
+    reference on the table, so they set the balance. `discs` are (x, y, r).
+    """
+    h, w = image_bgr.shape[:2]
+    mask = np.zeros((h, w), np.uint8)
+    for x, y, r in discs:
+        cv2.circle(mask, (int(round(x)), int(round(y))), max(1, int(0.8 * r)), 1, -1)
+    pix = image_bgr[mask.astype(bool)].astype(np.float32)
+    if len(pix) == 0:
+        return None
+    hi, lo = pix.max(axis=1), pix.min(axis=1)
+    pale = (hi >= min_value * 255) & (hi - lo <= max_saturation * hi) & (hi < 254)
+    if pale.sum() < 20:
+        return None
+    ref = np.median(pix[pale], axis=0) + 1.0
+    gains = ref.mean() / ref
+    if gains.max() > max_gain or gains.min() < 1.0 / max_gain:
+        return None
+    return gains.astype(np.float32)

@@ -11,6 +11,7 @@ messages on a pipe.
 """
 from __future__ import annotations
 
+import abc
 import ctypes
 import multiprocessing
 import os
@@ -84,7 +85,7 @@ def _describe(exc: BaseException) -> str:
     return str(exc) if isinstance(exc, SourceError) else f'{type(exc).__name__}: {exc}'
 
 
-class Worker:
+class Worker(abc.ABC):
     """Common state the watchdog reads: when it started, opened, last made progress."""
 
     def __init__(self, events, generation: int):
@@ -95,14 +96,16 @@ class Worker:
         self.last_progress: Optional[float] = None
         self.abandoned = False
 
+    @abc.abstractmethod
     def alive(self) -> bool:
-        raise NotImplementedError
+        """True while the capture loop still runs."""
 
     def join(self, timeout: float) -> None:
         """Wait up to `timeout` for an abandoned worker to clean up (shutdown only)."""
 
+    @abc.abstractmethod
     def abandon(self) -> None:
-        raise NotImplementedError
+        """Stop caring about this worker (the watchdog gave up on it); kill it where possible."""
 
 
 class ThreadWorker(Worker):

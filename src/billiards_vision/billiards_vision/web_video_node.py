@@ -151,13 +151,12 @@ class WebVideoServer(Node):
         return frames
 
     def release(self, topic: str) -> None:
+        """`topic` is the one acquire() subscribed (with /compressed when that transport was asked)."""
         with self._lock:
-            for name in (topic, topic + '/compressed'):
-                frames = self._topics.get(name)
-                if frames is not None and frames.clients > 0:
-                    frames.clients -= 1
-                    frames.last_client_left = time.monotonic()
-                    return
+            frames = self._topics.get(topic)
+            if frames is not None and frames.clients > 0:
+                frames.clients -= 1
+                frames.last_client_left = time.monotonic()
 
     def health(self) -> dict:
         now = time.time()

@@ -6,7 +6,7 @@ Endpoints follow web_video_server: `/` (topic list), `/stream`,
 `/stream_viewer`, `/snapshot`, plus `/topics` and `/health` (JSON).
 The ROS side is reached only through a `hub` object:
   hub.acquire(topic, qos_profile, transport) -> TopicFrames  (one per topic, shared)
-  hub.release(topic)
+  hub.release(topic)   (the TopicFrames.topic that acquire returned)
   hub.image_topics() -> list[(name, type)]
   hub.health() -> dict
 """
@@ -187,7 +187,7 @@ class VideoServer:
                     text=f'no image on {req.topic} within {self.settings.snapshot_timeout:g} s\n')
             data = await self._encode(frame, req)
         finally:
-            self.hub.release(req.topic)
+            self.hub.release(frames.topic)
         return web.Response(body=data, content_type=req.mime,
                             headers={**NO_CACHE, 'X-Timestamp': f'{frame.stamp:.6f}'})
 
@@ -223,7 +223,7 @@ class VideoServer:
         finally:
             frames.remove_listener(notify)
             self.clients -= 1
-            self.hub.release(req.topic)
+            self.hub.release(frames.topic)
         return resp
 
     async def _stream_parts(self, request, resp, frames: TopicFrames, req: StreamRequest, event) -> None:

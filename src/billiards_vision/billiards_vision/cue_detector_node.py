@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 """cue_detector: camera/image_raw + `table` + `balls` -> `cue` (CueStick).
 
-Each BallArray is paired with the recent image of the same stamp, so the stick
-is searched with those balls masked out and `target_ball` indexes that array.
+Each BallArray is paired with the recent image of the same stamp (or, when the
+ball detector lags more than the kept frames, the newest one), so the stick is
+searched with those balls masked out and `target_ball` indexes that array.
 Without a ball detector (no BallArray for `balls_timeout_s`) images are
 processed alone. Work happens on a worker thread, newest input only.
 """

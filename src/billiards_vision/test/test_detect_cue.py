@@ -42,17 +42,22 @@ def test_no_stick_no_cue():
     assert detect_cue(image, table, detect_balls(image, table, BallParams()), CueParams()) is None
 
 
+def _assert_cue_matches(image, truth):
+    """The full pipeline finds the stick within 1 degree and 8 px of the truth."""
+    table = detect_table(image, TableParams())
+    balls = detect_balls(image, table, BallParams())
+    cue = detect_cue(image, table, balls, CueParams())
+    assert cue is not None
+    assert _angle_diff(cue.angle_deg, truth['cue']['angle_deg']) < 1.0
+    assert np.hypot(*(np.array(cue.tip_px) - truth['cue']['tip_px'])) < 8.0
+
+
 def test_synthetic_aiming_with_bridge_hand():
     frames = sim_frames('cue_aiming', 'teal', frames=(20, 40, 60))
     aiming = [(img, t) for img, t in frames if t['cue'] is not None]
     assert len(aiming) >= 2
     for image, truth in aiming:
-        table = detect_table(image, TableParams())
-        balls = detect_balls(image, table, BallParams())
-        cue = detect_cue(image, table, balls, CueParams())
-        assert cue is not None
-        assert _angle_diff(cue.angle_deg, truth['cue']['angle_deg']) < 1.0
-        assert np.hypot(*(np.array(cue.tip_px) - truth['cue']['tip_px'])) < 8.0
+        _assert_cue_matches(image, truth)
 
 
 def test_short_shaft_beyond_the_bridge_hand():
@@ -61,9 +66,4 @@ def test_short_shaft_beyond_the_bridge_hand():
     frames = sim_frames('cue_aiming', 'blue', frames=(52, 66), width=1920, height=1080, seed=16)
     for image, truth in frames:
         assert truth['cue'] is not None
-        table = detect_table(image, TableParams())
-        balls = detect_balls(image, table, BallParams())
-        cue = detect_cue(image, table, balls, CueParams())
-        assert cue is not None
-        assert _angle_diff(cue.angle_deg, truth['cue']['angle_deg']) < 1.0
-        assert np.hypot(*(np.array(cue.tip_px) - truth['cue']['tip_px'])) < 8.0
+        _assert_cue_matches(image, truth)

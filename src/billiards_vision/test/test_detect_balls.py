@@ -101,3 +101,29 @@ def test_disc_on_the_cushion_nose_is_no_ball():
     image, _ = drawn_table(balls=balls)
     found = detect_balls(image, table, BallParams())
     assert len(found) == 1 and abs(found[0].x - 450.0) < 1.0
+
+
+@pytest.mark.parametrize('scenario,cloth,seed,frame', [
+    ('cluster', 'green', 35, 12),       # the soft shadow beside a cluster, outlined by its balls
+    ('single_shot', 'teal', 34, 37),    # knuckles of the bridge hand with the stick over them
+    ('random', 'teal', 37, 62),         # bridge hand on the cushion, cut by the table's edge
+])
+def test_shadows_and_hands_are_not_balls(scenario, cloth, seed, frame):
+    """At 1280x720 (the owner's camera) circles of ball size form where no ball is."""
+    image, truth = sim_frames(scenario, cloth, frames=(frame,), seed=seed)[0]
+    table = detect_table(image, TableParams())
+    _, misses, false = match_balls(truth, detect_balls(image, table, BallParams()))
+    assert false == 0 and misses == 0
+
+
+def test_shadow_rule_keeps_a_ball_of_the_cloth_colour():
+    """A ball painted in the cloth's own colour has the cloth's chromaticity, like a shadow, but a
+    crisp outline all round: it stays."""
+    image, _ = drawn_table()
+    table, r = _ball_radius(image)
+    from detect_helpers import CLOTH
+    dark_cloth = tuple(int(0.55 * c) for c in CLOTH)
+    image, _ = drawn_table(balls=[(400.0, 260.0, r, dark_cloth), (600.0, 300.0, r, (30, 30, 200))])
+    found = detect_balls(image, table, BallParams())
+    assert min(np.hypot(b.x - 400.0, b.y - 260.0) for b in found) < 1.0
+    assert len(found) == 2

@@ -1,7 +1,8 @@
 # Copyright 2026 The billiards_vision authors
 # SPDX-License-Identifier: Apache-2.0
 """Cue detector: a drawn stick, no stick, and synthetic aiming frames (with the bridge hand, also
-when only a short piece of shaft shows beyond it)."""
+when only a short piece of shaft shows beyond it, with the bridge on the rail, and with the tip
+over the hand)."""
 import numpy as np
 
 from billiards_vision.detection.balls import detect_balls
@@ -64,6 +65,24 @@ def test_short_shaft_beyond_the_bridge_hand():
     """Stick over the cushion with the forearm along it: only a short thin piece of shaft shows
     beyond the bridge hand, the hand and arm carry its line to the table edge."""
     frames = sim_frames('cue_aiming', 'blue', frames=(52, 66), width=1920, height=1080, seed=16)
+    for image, truth in frames:
+        assert truth['cue'] is not None
+        _assert_cue_matches(image, truth)
+
+
+def test_bridge_on_the_rail():
+    """Cue ball near the cushion, bridge hand on the rail at the picture's edge: only about two
+    ball diameters of stick lie over the cloth; the rest is followed over the rail and the hand."""
+    frames = sim_frames('cluster', 'green', frames=(129,), width=1920, height=1080, seed=15)
+    for image, truth in frames:
+        assert truth['cue'] is not None
+        _assert_cue_matches(image, truth)
+
+
+def test_tip_over_the_bridge_hand():
+    """Back swing: the tip lies over the bridge hand, so foreground runs on past it to the
+    fingertips; the tip is where the stick's own colours end."""
+    frames = sim_frames('single_shot', 'teal', frames=(81,), width=1920, height=1080, seed=14)
     for image, truth in frames:
         assert truth['cue'] is not None
         _assert_cue_matches(image, truth)

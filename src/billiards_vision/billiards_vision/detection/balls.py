@@ -25,8 +25,8 @@ import cv2
 import numpy as np
 
 from ..table_geometry import BALL_RADIUS_M
-from .classify import classify_ball, enforce_unique
-from .colors import ClothModel, estimate_cloth, hue_distance, white_gains
+from .classify import type_balls
+from .colors import ClothModel, estimate_cloth, hue_distance
 from .params import BallParams
 from .table import TableDetection
 
@@ -46,9 +46,15 @@ class BallDetection:
     support: float = 0.0
     extra: dict = field(default_factory=dict)
 
+    @property
+    def score(self) -> float:
+        """Confidence that this is a ball of the reported type: detection x type confidence."""
+        return float(self.confidence) * float(self.type_confidence)
+
     def to_json(self) -> dict:
+        # One number per ball in the JSON format: it ranks typed detections (per-type AP), so it is the score.
         return {'x': round(self.x, 2), 'y': round(self.y, 2), 'radius': round(self.radius, 2),
-                'type': self.type, 'number': self.number, 'confidence': round(float(self.confidence), 3)}
+                'type': self.type, 'number': self.number, 'confidence': round(self.score, 3)}
 
 
 def _sample(img: np.ndarray, px: np.ndarray, py: np.ndarray) -> np.ndarray:
@@ -327,7 +333,9 @@ def detect_balls(image_bgr: np.ndarray, table: TableDetection, params: BallParam
         shade = ((hue_distance(hsv[..., 0], cloth.hue) < 10) & (hsv[..., 1] > 0.45 * cloth.saturation)
                  & (hsv[..., 2] < 0.85 * cloth.value)).astype(np.float32)
     fit = _refine(lab, shade, cand, r_pred, params)
-    fg = _chroma_foreground(roi, cloth, params) if cloth is not None else None
+    # Chromaticity of dark pixels (shadows) is noisy: judge it on a smoothed picture.
+    fg = _chroma_foreground(cv2.GaussianBlur(roi, (0, 0), max(1.0, 0.12 * r_med)), cloth, params) \
+        if cloth is not None else None
     found = []
     for i in range(len(cand)):
         fx, fy, fr, support, resid, weak = fit[i]
@@ -354,8 +362,10 @@ def detect_balls(image_bgr: np.ndarray, table: TableDetection, params: BallParam
         # circles on the cushion are hands, bridges and balls seen behind it.
         if d_pocket.min() > 2 * rp and inside < params.cushion_margin * rp:
             continue
-        # A faint outline around a face of cloth chromaticity is a shadow, not a ball.
-        if weak and fg is not None and _disc_mean(fg, fx, fy, 0.7 * fr) < 0.5:
+        # A face of cloth chromaticity inside an incomplete or faint outline is cloth in a shadow
+        # (beside a cluster the outlines of its balls make a circle of one). A ball of the cloth's
+        # own hue has that chromaticity too, but a crisp outline all round.
+        if (weak or support < 0.9) and fg is not None and _disc_mean(fg, fx, fy, 0.7 * fr) < 0.5:
             continue
         cloth_like = _cloth_share(hsv, fx, fy, fr, cloth) if cloth is not None else 0.0
         if cloth_like > 0.5:
@@ -373,15 +383,10 @@ def detect_balls(image_bgr: np.ndarray, table: TableDetection, params: BallParam
         surface = np.zeros((h, w), np.uint8)
         cv2.fillConvexPoly(surface, np.round(poly).astype(np.int32), 1)
         surface = cv2.erode(surface, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (int(r_med) | 1,) * 2))
-        balls += _blurred_balls(fg & surface, (x0, y0), rmap, balls, table, params)
-    gains = white_gains(roi, [(b.x - x0, b.y - y0, b.radius) for b in balls])
-    if gains is not None:
-        hsv = cv2.cvtColor(cv2.convertScaleAbs(roi.astype(np.float32) * gains), cv2.COLOR_BGR2HSV)
+        balls += _blurred_balls(fg, surface, (x0, y0), rmap, balls, table, params)
+    type_balls(roi, balls, cloth, params, (x0, y0))
     for b in balls:
-        kind, number, tconf, feats = classify_ball(hsv, b.x - x0, b.y - y0, b.radius, cloth, params)
-        b.type, b.number, b.type_confidence, b.extra = kind, number, tconf, feats
         b.position_m = tuple(float(v) for v in table.to_table([[b.x, b.y]])[0])
-    enforce_unique(balls)
     return balls
 
 
@@ -398,35 +403,45 @@ def _drop_parts_of_larger_things(balls, fg, lab, origin) -> list:
 
     With every detected ball blanked out, a real ball is surrounded by cloth and
     shadow (or other balls); a finger is surrounded by the rest of the hand.
+    Circles tiling a hand hide it from each other, so the test is repeated with
+    the dropped circles given back to the picture.
     """
     x0, y0 = origin
-    rest = fg.copy()
-    for b in balls:
-        cv2.circle(rest, (int(round(b.x - x0)), int(round(b.y - y0))), int(np.ceil(1.1 * b.radius)), 0, -1)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(rest, connectivity=8)
-    keep = []
     ang = np.linspace(0, 2 * np.pi, 48, endpoint=False)
-    for b in balls:
-        if b.support < 0.9 or b.extra.get('weak'):
-            rad = np.linspace(1.15, 1.5, 3)[:, None] * b.radius
-            px = np.round(b.x - x0 + rad * np.cos(ang)).astype(int)
-            py = np.round(b.y - y0 + rad * np.sin(ang)).astype(int)
-            ok = (px >= 0) & (px < rest.shape[1]) & (py >= 0) & (py < rest.shape[0])
-            ring = labels[py[ok], px[ok]]
-            big = [t for t in np.unique(ring) if t > 0 and stats[t, cv2.CC_STAT_AREA] > 2.5 * np.pi * b.radius ** 2]
-            if big:
-                # ... and only when the circle has the colour of that bigger thing.
-                face = _sample(lab, b.x - x0 + 0.5 * b.radius * np.cos(ang), b.y - y0 + 0.5 * b.radius * np.sin(ang))
-                near = np.isin(ring, big)
-                other = _sample(lab, px[ok][near].astype(np.float32), py[ok][near].astype(np.float32))
-                similar = np.linalg.norm(np.median(face, axis=0) - np.median(other, axis=0)) < 25.0
-                if similar or b.support < 0.75 or b.extra.get('weak'):
-                    continue
-        keep.append(b)
+    keep = list(balls)
+    for _ in range(3):
+        rest = fg.copy()
+        for b in keep:
+            cv2.circle(rest, (int(round(b.x - x0)), int(round(b.y - y0))), int(np.ceil(1.1 * b.radius)), 0, -1)
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(rest, connectivity=8)
+        kept = [b for b in keep if not _part_of_larger_thing(b, labels, stats, lab, origin, ang)]
+        if len(kept) == len(keep):
+            break
+        keep = kept
     return keep
 
 
-def _blurred_balls(fg, origin, rmap, balls, table: TableDetection,
+def _part_of_larger_thing(b, labels, stats, lab, origin, ang) -> bool:
+    if b.support >= 0.9 and not b.extra.get('weak'):
+        return False
+    x0, y0 = origin
+    rad = np.linspace(1.15, 1.5, 3)[:, None] * b.radius
+    px = np.round(b.x - x0 + rad * np.cos(ang)).astype(int)
+    py = np.round(b.y - y0 + rad * np.sin(ang)).astype(int)
+    ok = (px >= 0) & (px < labels.shape[1]) & (py >= 0) & (py < labels.shape[0])
+    ring = labels[py[ok], px[ok]]
+    big = [t for t in np.unique(ring) if t > 0 and stats[t, cv2.CC_STAT_AREA] > 2.5 * np.pi * b.radius ** 2]
+    if not big:
+        return False
+    # ... and only when the circle has the colour of that bigger thing.
+    face = _sample(lab, b.x - x0 + 0.5 * b.radius * np.cos(ang), b.y - y0 + 0.5 * b.radius * np.sin(ang))
+    near = np.isin(ring, big)
+    other = _sample(lab, px[ok][near].astype(np.float32), py[ok][near].astype(np.float32))
+    similar = np.linalg.norm(np.median(face, axis=0) - np.median(other, axis=0)) < 25.0
+    return bool(similar or b.support < 0.75 or b.extra.get('weak'))
+
+
+def _blurred_balls(fg, surface, origin, rmap, balls, table: TableDetection,
                    params: BallParams) -> list[BallDetection]:
     """Balls smeared by motion blur: capsules one ball wide and longer than a ball.
 
@@ -441,15 +456,21 @@ def _blurred_balls(fg, origin, rmap, balls, table: TableDetection,
     for b in balls:
         cv2.circle(fg, (int(round(b.x - x0)), int(round(b.y - y0))), int(np.ceil(1.25 * b.radius)), 0, -1)
     k = max(3, int(0.9 * r_med) | 1)
-    fg = cv2.morphologyEx(fg, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
-    n, labels, stats, cents = cv2.connectedComponentsWithStats(fg, connectivity=8)
+    opened = cv2.morphologyEx(fg & surface, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    n, labels, stats, cents = cv2.connectedComponentsWithStats(opened, connectivity=8)
+    _, whole_labels, whole_stats, _ = cv2.connectedComponentsWithStats(fg, connectivity=8)
     out = []
     for i in range(1, n):
         cx, cy = cents[i]
         r = float(rmap[int(cy), int(cx)])
         if stats[i, cv2.CC_STAT_AREA] < 1.1 * np.pi * r * r:
             continue
-        pts = np.column_stack(np.nonzero(labels == i)[::-1]).astype(np.float32)
+        # A smear stands alone on the cloth; a forearm's piece is part of a larger arm, hand and stick.
+        ys, xs = np.nonzero(labels == i)
+        whole = np.bincount(whole_labels[ys, xs]).argmax()
+        if whole_stats[whole, cv2.CC_STAT_AREA] > 1.5 * stats[i, cv2.CC_STAT_AREA]:
+            continue
+        pts = np.column_stack([xs, ys]).astype(np.float32)
         (_, _), (w1, w2), _ = cv2.minAreaRect(pts)
         width, length = min(w1, w2), max(w1, w2)
         if not (1.2 * r <= width <= 2.6 * r and length >= 2.0 * r and length <= 12 * r):

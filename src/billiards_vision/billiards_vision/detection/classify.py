@@ -2,31 +2,52 @@
 # SPDX-License-Identifier: Apache-2.0
 """Ball type and number from the colours of the ball face.
 
-The face (0.9 of the radius) is split into black (dark), white (pale) and
-coloured pixels; shading keeps saturation, so a shaded white is still white.
-Geometry of the patterns decides: a solid shows at most its number circle as
-white (about a quarter of the face), a stripe at least its two caps beside the
+The face (0.9 of the radius, without the parts a nearer detected ball covers)
+is split into black (dark), white (pale) and coloured pixels; shading keeps
+saturation, so a shaded white is still white. Two effects of real pictures are
+undone first:
+- the underside of a white ball is lit by the cloth: a pixel of the cloth's hue
+  that is clearly less saturated than the cloth is white mixed with cloth light,
+  unless the ball is painted in the cloth's hue (then that paint also shows,
+  saturated, inside the rim);
+- TV and JPEG pictures carry colour at half resolution, so colour bleeds into
+  the thin white caps of a small stripe: a pixel with less than half the ball's
+  own colour saturation is white.
+Geometry of the patterns then decides: a solid shows at most its number circle
+as white (about a quarter of the face), a stripe at least its two caps beside the
 band (about a third) or a whole cap with a coloured rim; the cue ball has no
 colour at all and the eight is mostly black. The number follows from the hue
 of the coloured pixels (standard ball colours; maroon is a dark red).
 The caller white-balances the picture on the balls' own white (colors.white_gains),
 so tinted TV lighting does not turn the cue ball and the stripes' white into colour.
+
+The type confidence is the probability that the measured share lies on the
+reported side of its threshold given the pixel count (binomial noise, one
+independent colour sample per 2 x 2 pixels).
 """
 from __future__ import annotations
 
+import math
 from typing import Optional
 
+import cv2
 import numpy as np
 
-from .colors import ClothModel, hue_distance
+from .colors import ClothModel, balanced_cloth, hue_distance, white_gains
 from .params import BallParams
 
 # Standard colours: (OpenCV hue centre, solid number).
 _HUES = ((0.0, 3), (12.0, 5), (24.0, 1), (75.0, 6), (108.0, 2), (132.0, 4))
+PIXELS_PER_COLOUR_SAMPLE = 4.0   # 4:2:0 chroma subsampling of video and JPEG
 
 
-def _face_pixels(hsv: np.ndarray, cx: float, cy: float, r: float, frac: float = 0.9):
-    """HSV rows of the face within frac * r and their distance from the centre (share of r)."""
+def _face_pixels(hsv: np.ndarray, cx: float, cy: float, r: float, frac: float = 0.9, others=()):
+    """HSV rows of the face within frac * r and their distance from the centre (share of r).
+
+    Pixels inside the disc of a ball in `others` ((x, y, r) rows, the balls nearer the camera)
+    are left out: where two balls overlap in the picture (oblique TV views) the nearer one
+    covers the other.
+    """
     h, w = hsv.shape[:2]
     rr = int(np.ceil(frac * r))
     x, y = int(round(cx)), int(round(cy))
@@ -36,25 +57,45 @@ def _face_pixels(hsv: np.ndarray, cx: float, cy: float, r: float, frac: float = 
     yy, xx = np.mgrid[ya:yb, xa:xb]
     rho2 = ((xx - cx) ** 2 + (yy - cy) ** 2) / max(r * r, 1e-9)
     inside = rho2 <= frac ** 2
+    for ox, oy, orad in others:
+        if np.hypot(ox - cx, oy - cy) < frac * r + orad:
+            inside &= (xx - ox) ** 2 + (yy - oy) ** 2 > orad * orad
     return hsv[ya:yb, xa:xb][inside].astype(np.float32), np.sqrt(rho2[inside])
 
 
 def face_shares(hsv: np.ndarray, cx: float, cy: float, r: float, cloth: Optional[ClothModel],
-                params: BallParams):
-    """(white, black, coloured) shares of the face and the coloured pixels (HSV rows)."""
-    p, rho = _face_pixels(hsv, cx, cy, r)
+                params: BallParams, others=()):
+    """(white, black, coloured) shares, coloured pixels (HSV rows), pixel count and mean saturation of the face.
+
+    The mean saturation (0..1) is taken over the whole face before the cloth and rim rules.
+    """
+    p, rho = _face_pixels(hsv, cx, cy, r, others=others)
+    raw_sat = float(p[:, 1].mean()) / 255.0 if len(p) else 1.0
     if cloth is not None and len(p):
+        near_cloth = hue_distance(p[:, 0], cloth.hue) < 8
         # Small, soft balls (TV frames) blend with the cloth at the rim: those pixels are not ball colour.
-        rim = (rho > 0.6) & (hue_distance(p[:, 0], cloth.hue) < 8) & (p[:, 1] > 0.5 * cloth.saturation)
+        rim = (rho > 0.6) & near_cloth & (p[:, 1] > 0.5 * cloth.saturation)
+        # White lit by the cloth keeps the cloth's hue at a lower saturation (see the module docstring),
+        # unless the ball is itself painted in the cloth's hue: then its paint shows saturated inside the
+        # rim as well, on more of the face than the cue ball may show colour, and the paler pixels are its
+        # shading and sheen.
+        pale = near_cloth & (p[:, 1] < params.cloth_light_saturation * cloth.saturation)
+        paint = near_cloth & ~pale & (rho <= 0.6)
+        if paint.mean() < params.cue_max_colour:
+            p[pale, 1] = 0
         p = p[~rim]
     if len(p) < 5:
         return None
     s, v = p[:, 1] / 255.0, p[:, 2] / 255.0
     ref = cloth.value / 255.0 if cloth is not None else float(np.percentile(v, 95))
     black = v < params.black_max_value * max(ref, 0.3)
-    white = (s < params.white_max_saturation) & ~black
+    white_max = params.white_max_saturation
+    if (~black).sum() >= 5:
+        # Colour bleeding from the band into a stripe's caps: white relative to the ball's own colour.
+        white_max = max(white_max, params.chroma_bleed * float(np.percentile(s[~black], 90)))
+    white = (s < white_max) & ~black
     coloured = ~white & ~black
-    return float(white.mean()), float(black.mean()), float(coloured.mean()), p[coloured]
+    return float(white.mean()), float(black.mean()), float(coloured.mean()), p[coloured], len(p), raw_sat
 
 
 def colour_number(col: np.ndarray, maroon_max_value: float) -> tuple[int, float]:
@@ -70,44 +111,82 @@ def colour_number(col: np.ndarray, maroon_max_value: float) -> tuple[int, float]
     return number, margin
 
 
+def side_probability(share: float, threshold: float, n_pixels: int) -> float:
+    """Probability (0.5..1) that a share measured on n_pixels lies on its side of threshold."""
+    n_eff = max(n_pixels / PIXELS_PER_COLOUR_SAMPLE, 1.0)
+    t = float(np.clip(threshold, 0.02, 0.98))
+    z = abs(share - threshold) / math.sqrt(t * (1.0 - t) / n_eff)
+    return 0.5 * (1.0 + math.erf(z / math.sqrt(2.0)))
+
+
 def classify_ball(hsv: np.ndarray, cx: float, cy: float, r: float, cloth: Optional[ClothModel],
-                  params: BallParams) -> tuple[str, Optional[int], float, dict]:
-    """(type, number or None, confidence, face shares) of the ball at (cx, cy) in an HSV image."""
-    shares = face_shares(hsv, cx, cy, r, cloth, params)
+                  params: BallParams, others=()) -> tuple[str, Optional[int], float, dict]:
+    """(type, number or None, confidence, face features) of the ball at (cx, cy) in an HSV image."""
+    shares = face_shares(hsv, cx, cy, r, cloth, params, others)
     if shares is None:
         return 'unknown', None, 0.0, {}
-    fw, fb, fc, col = shares
-    feats = {'white': fw, 'black': fb, 'colour': fc}
+    fw, fb, fc, col, n, sat = shares
+    feats = {'white': fw, 'black': fb, 'colour': fc, 'pixels': float(n), 'saturation': sat}
     # A black ball mirrors the cloth: dim cloth-hued pixels on a mostly black face are reflections.
     own = fc
     if cloth is not None and len(col):
         mirrored = (hue_distance(col[:, 0], cloth.hue) < 20) & (col[:, 2] < 0.6 * cloth.value)
         own = fc * float(np.mean(~mirrored))
     if fb >= params.eight_black_fraction and own < 0.2:
-        return 'eight', 8, float(np.clip(0.5 + (fb - params.eight_black_fraction) / 0.3, 0, 1)), feats
+        return 'eight', 8, side_probability(fb, params.eight_black_fraction, n), feats
     if fc < params.cue_max_colour:
-        conf = 0.5 + 0.5 * np.clip((params.cue_max_colour - fc) / params.cue_max_colour, 0, 1)
-        return 'cue', 0, float(conf), feats
+        return 'cue', 0, side_probability(fc, params.cue_max_colour, n), feats
     number, margin = colour_number(col, params.maroon_max_value) if len(col) >= 3 else (None, 0.0)
     stripe_share = fw / max(fw + fc, 1e-6)
     is_stripe = stripe_share > params.stripe_white_fraction
-    sep = float(np.clip(abs(stripe_share - params.stripe_white_fraction) / 0.1, 0, 1))
-    conf = (0.5 + 0.5 * sep) * (0.7 + 0.3 * margin)
+    # An ambiguous hue leaves the number, not the type, in doubt: it costs little confidence.
+    conf = side_probability(stripe_share, params.stripe_white_fraction, n) * (0.9 + 0.1 * margin)
     if number is not None and is_stripe:
         number += 8
     return ('stripe' if is_stripe else 'solid'), number, float(conf), feats
 
 
-def enforce_unique(balls) -> None:
-    """One cue ball and one eight per table: the best keeps the label, the rest are re-read."""
-    for kind, key, reverse in (('cue', 'colour', False), ('eight', 'black', True)):
+def enforce_unique(balls, params: BallParams) -> None:
+    """One cue ball and one eight per table: the best keeps the label, the rest are re-read.
+
+    The cue ball is the least saturated of the colourless balls: mean saturation over the
+    whole face keeps what the pixel rules drop, the coloured rim of a stripe seen pole-on
+    (even where it blends with the cloth). The eight is the blackest of the black ones. A
+    ball that lost the eight is a dark-coloured ball, so its black counts as colour when it
+    is re-read as a solid or a stripe.
+    """
+    for kind, key, sign in (('cue', 'saturation', 1.0), ('eight', 'black', -1.0)):
         same = [b for b in balls if b.type == kind]
         if len(same) < 2:
             continue
-        same.sort(key=lambda b: b.extra.get(key, 0.0), reverse=reverse)
+        same.sort(key=lambda b: sign * b.extra.get(key, 0.0))
         for b in same[1:]:
             f = b.extra
-            share = f.get('white', 0.0) / max(f.get('white', 0.0) + f.get('colour', 0.0), 1e-6)
-            b.type = 'stripe' if share > 0.5 else 'solid'
+            white = f.get('white', 0.0)
+            share = white / max(white + f.get('black', 0.0) + f.get('colour', 0.0), 1e-6)
+            b.type = 'stripe' if share > params.stripe_white_fraction else 'solid'
             b.number = None
-            b.type_confidence = 0.3
+            # Second choice of a rule that fired for another label: a coin toss at best.
+            b.type_confidence = 0.5 * side_probability(share, params.stripe_white_fraction, int(f.get('pixels', 0)))
+
+
+def type_balls(image_bgr: np.ndarray, balls, cloth: Optional[ClothModel], params: BallParams,
+               origin=(0, 0)) -> None:
+    """Set type, number and type confidence of each ball (a BallDetection) in place.
+
+    `image_bgr` may be a crop of the camera picture whose top-left corner is `origin`.
+    The picture is white-balanced on the balls' own white first, and the cloth model with it.
+    """
+    x0, y0 = origin
+    discs = [(b.x - x0, b.y - y0, b.radius) for b in balls]
+    gains = white_gains(image_bgr, discs)
+    if gains is not None:
+        image_bgr = cv2.convertScaleAbs(image_bgr.astype(np.float32) * gains)
+        if cloth is not None:
+            cloth = balanced_cloth(cloth, gains)
+    hsv = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2HSV)
+    for i, b in enumerate(balls):
+        # The apparent radius grows towards the camera: a ball at least as big may cover this one.
+        others = [d for k, d in enumerate(discs) if k != i and d[2] >= discs[i][2]]
+        b.type, b.number, b.type_confidence, b.extra = classify_ball(hsv, *discs[i], cloth, params, others)
+    enforce_unique(balls, params)

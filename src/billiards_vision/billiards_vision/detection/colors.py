@@ -67,6 +67,15 @@ def cloth_mask(hsv: np.ndarray, cloth: ClothModel, hue_tolerance_deg: float,
     return ok.astype(np.uint8) * 255
 
 
+def balanced_cloth(cloth: ClothModel, gains: Optional[np.ndarray]) -> ClothModel:
+    """The cloth model as it looks in the picture after multiplying it by white-balance `gains`."""
+    if gains is None:
+        return cloth
+    bgr = np.clip(np.asarray(cloth.bgr, np.float32) * gains, 0, 255).astype(np.uint8)
+    h, s, v = (float(c) for c in cv2.cvtColor(bgr.reshape(1, 1, 3), cv2.COLOR_BGR2HSV)[0, 0])
+    return ClothModel(h, s, v, tuple(int(c) for c in bgr))
+
+
 def white_gains(image_bgr: np.ndarray, discs, min_value: float = 0.7, max_saturation: float = 0.5,
                 max_gain: float = 1.4) -> Optional[np.ndarray]:
     """Per-channel (B, G, R) gains that make the pale, bright ball pixels grey, or None.

@@ -85,6 +85,10 @@ def detect_cue(image_bgr: np.ndarray, table: TableDetection, balls: Sequence, pa
         k = int(2 * np.ceil(max_half) + 1)
         thick = cv2.dilate(thick, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
         fg[thick > 0] = 0
+    # Pocket mouths are dark foreground clipped by the table area into slivers that would join a
+    # stick crossing them: the pieces are taken without them (the runs to the edge still see them).
+    for (px, py), pr in zip(table.pockets_px, table.pocket_radii_px):
+        cv2.circle(fg, (int(round(px - ox)), int(round(py - oy))), int(np.ceil(pr)), 0, -1)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(fg, connectivity=8)
     min_len = params.min_length_balls * diameter
     # Thin straight pieces; an arm or hand lying across the stick cuts it into several.
@@ -118,6 +122,15 @@ def detect_cue(image_bgr: np.ndarray, table: TableDetection, balls: Sequence, pa
                 for end, other in ((a, b), (b, a))]
         entering = any(to_edge for _, to_edge in runs)
         total = length + sum(reach for reach, _ in runs)
+        if entering and total < min_len:
+            # Bridged on the rail: the rest of the stick lies over the rail and the hand, outside
+            # the cloth; follow its band there.
+            k = 0 if runs[0][1] else 1
+            end, other = (a, b) if k == 0 else (b, a)
+            beyond = _band_beyond(image_bgr, end, end - other, width, length, runs[k][0], min_len - total,
+                                  diameter)
+            total += beyond
+            runs[k] = (runs[k][0] + beyond, True)
         if total < min_len or (length < min_len and not entering):
             continue
         if best is None or total > best_len:
@@ -130,10 +143,10 @@ def detect_cue(image_bgr: np.ndarray, table: TableDetection, balls: Sequence, pa
     else:
         tip, butt = _orient(a, b, table, poly, balls, r_px)
         butt_run = runs[0][0] if butt is a else runs[1][0]
-    rough_tip = _extend_tip(fg_full, (ox, oy), tip, butt, diameter)
+    rough_tip = _extend_tip(image_bgr, fg_full, thick, (ox, oy), tip, butt, width, diameter)
     e, q = _refine_on_edges(image_bgr, p0, rough_tip, butt, butt_run, width)
     tip, butt = q + ((tip - q) @ e) * e, q + ((butt - q) @ e) * e
-    tip = _extend_tip(fg_full, (ox, oy), tip, butt, diameter)
+    tip = _extend_tip(image_bgr, fg_full, thick, (ox, oy), tip, butt, width, diameter)
     direction = tip - butt
     angle = float(np.degrees(np.arctan2(direction[1], direction[0])))
     thinness = np.clip(1 - width / (params.max_width_balls * diameter), 0.2, 1)
@@ -146,12 +159,13 @@ def detect_cue(image_bgr: np.ndarray, table: TableDetection, balls: Sequence, pa
                         target_ball(tip, direction, balls, params.aim_tolerance_balls))
 
 
-def _refine_on_edges(image_bgr, centre, tip, butt, butt_run, width, span_deg: float = 3.0,
+def _refine_on_edges(image_bgr, centre, tip, butt, butt_run, width, span_deg: float = 6.0,
                      step_deg: float = 0.05):
     """(direction butt -> tip, a point) of the stick's axis through `centre`. The direction is the
     one along which edge pixels near the stick line up best (a Radon transform over a band from the
     tip to where the stick leaves the table): the two long outline edges stay straight where the
-    stick crosses a hand or the cushion, while one short piece alone gives a rough angle."""
+    stick crosses a hand or the cushion, while one short piece alone (widened by its shadow) gives
+    the angle only to a few degrees. Searched coarse (0.25 deg) then fine (`step_deg`)."""
     d = (tip - butt) / (np.linalg.norm(tip - butt) + 1e-12)
     far = butt - d * butt_run
     half = 0.5 * width + 6
@@ -166,17 +180,23 @@ def _refine_on_edges(image_bgr, centre, tip, butt, butt_run, width, span_deg: fl
     pts = pts[(np.abs(off) < half) & (t > 0) & (t < span)]
     if len(pts) < 40:
         return d, centre
+
+    def best_of(angles):
+        scores = []
+        for ang in angles:
+            o = pts @ np.array([-np.sin(ang), np.cos(ang)])
+            counts = np.bincount(np.round(o - o.min()).astype(int))
+            scores.append(float(counts.astype(np.float64) @ counts))
+        return int(np.argmax(scores))
+
     base = np.arctan2(d[1], d[0])
-    angles = base + np.radians(np.arange(-span_deg, span_deg + 1e-9, step_deg))
-    scores = []
-    for ang in angles:
-        o = pts @ np.array([-np.sin(ang), np.cos(ang)])
-        counts = np.bincount(np.round(o - o.min()).astype(int))
-        scores.append(float(counts.astype(np.float64) @ counts))
-    k = int(np.argmax(scores))
-    if k in (0, len(angles) - 1):
+    coarse = base + np.radians(np.arange(-span_deg, span_deg + 1e-9, 0.25))
+    k = best_of(coarse)
+    if k in (0, len(coarse) - 1):
         return d, centre          # no clear optimum inside the search range
-    return np.array([np.cos(angles[k]), np.sin(angles[k])]), centre
+    fine = coarse[k] + np.radians(np.arange(-0.25, 0.25 + 1e-9, step_deg))
+    ang = fine[best_of(fine)]
+    return np.array([np.cos(ang), np.sin(ang)]), centre
 
 
 def _collinear_groups(pieces, diameter) -> list[list[int]]:
@@ -243,6 +263,75 @@ def _run_to_edge(fg, area, origin, end, outward, gap_px: float) -> tuple[float, 
     return float(last + 1), n - 1 - last <= gap_px
 
 
+class _Band:
+    """Colours across the stick, sampled along its axis from `end` in direction `d`: row i is at
+    distance s[i], column j at offset offs[j] to the left of the axis. The core (middle ~60% of
+    the width) keeps the stick's own colours wherever it lies; beside it lies the background."""
+
+    def __init__(self, image_bgr, end, d, s, width):
+        self.d = d / (np.linalg.norm(d) + 1e-12)
+        nrm = np.array([-self.d[1], self.d[0]])
+        self.half = int(np.ceil(max(2.0, 0.5 * width)))
+        self.core = int(max(1, round(0.3 * width)))          # core half-width [px]
+        self.mid = 2 * self.half + self.core + 3
+        offs = np.arange(-self.mid, self.mid + 1)
+        self.s = s
+        pts = end[None, None, :] + s[:, None, None] * self.d + offs[None, :, None] * nrm
+        self.strip = cv2.remap(image_bgr, pts[..., 0].astype(np.float32), pts[..., 1].astype(np.float32),
+                               cv2.INTER_LINEAR).astype(np.float32)
+        h, w = image_bgr.shape[:2]
+        self.in_image = (pts[..., 0] >= 0) & (pts[..., 0] <= w - 1) & (pts[..., 1] >= 0) & (pts[..., 1] <= h - 1)
+
+    def template(self, rows, centre):
+        return np.median(self.strip[rows, centre - self.core:centre + self.core + 1], axis=0)
+
+    def look(self, i, centre, template, tol: float = 30.0, contrast: float = 30.0):
+        """(core matches the template, core stands out from the background on one side, on both)."""
+        lo, hi = centre - self.core, centre + self.core + 1
+        span = self.half + 2 + self.core
+        if lo - span < 0 or hi + span > self.strip.shape[1] or not self.in_image[i, lo:hi].all():
+            return False, False, False
+        row = self.strip[i]
+        colour = row[lo:hi].mean(axis=0)
+        steps = (np.abs(row[lo - span:lo - self.half - 1].mean(axis=0) - colour).max(),
+                 np.abs(row[hi + self.half + 1:hi + span].mean(axis=0) - colour).max())
+        return (template is not None and np.abs(row[lo:hi] - template).mean() < tol), \
+            max(steps) > contrast, min(steps) > contrast
+
+
+def _band_beyond(image_bgr, end, outward, width, length, start, want, diameter) -> float:
+    """How far [px] the stick's band carries on past `start` px out from the piece's `end` (up to
+    `want` px, or to the image border), over a background that changes from cushion to rail to
+    hand. The piece's axis is rough (its shadow on the cloth widens it), so the core is searched
+    across the piece's width and then followed a pixel at a time."""
+    band = _Band(image_bgr, end, outward, np.arange(-min(length - 2, 1.5 * diameter), start + want + 1, 1.0), width)
+    own = band.s < 0
+    if own.sum() < 5:
+        return 0.0
+    gap = max(3.0, 0.25 * diameter)
+    best = 0.0
+    for c0 in range(-band.half, band.half + 1):
+        template = band.template(own, band.mid + c0)
+        reach, cur = start, band.mid + c0
+        for i in np.flatnonzero(band.s >= start):
+            if not band.in_image[i, cur - band.core:cur + band.core + 1].all():
+                return float(want)         # the band runs out of the picture: the stick enters there
+            found = None
+            for c in (cur, cur - 1, cur + 1):
+                match, stands_out, _ = band.look(i, c, template)
+                if match and stands_out:
+                    found = c
+                    break
+            if found is not None:
+                reach, cur = band.s[i], found
+            elif band.s[i] - reach > gap:
+                break
+        best = max(best, reach)
+        if best >= start + want:
+            break
+    return float(max(0.0, min(want, best - start)))
+
+
 def _orient(a, b, table: TableDetection, poly, balls, r_px):
     """(tip, butt): the stick enters over a cushion, so the butt end is nearer the table edge."""
     inside = table.signed_distance_inside(np.array([a, b]))
@@ -256,24 +345,45 @@ def _orient(a, b, table: TableDetection, poly, balls, r_px):
     return (a, b) if inside[0] > inside[1] else (b, a)
 
 
-def _extend_tip(fg, origin, tip, butt, diameter, reach_balls: float = 8.0):
-    """Follow the stick's axis past the bridge hand to where the foreground ends."""
+def _extend_tip(image_bgr, fg, thick, origin, tip, butt, width, diameter, reach_balls: float = 8.0):
+    """Follow the stick's axis from its thin end to where it ends. Over the cloth the stick is
+    foreground; over the bridge hand everything is, so there the stick must show its own colours
+    (template: the shaft just behind), except for the ferrule and tip, which may differ from the
+    shaft for their last ~0.7 ball diameters but still stand out from the skin on both sides."""
     d = (tip - butt) / (np.linalg.norm(tip - butt) + 1e-12)
+    steps = np.arange(0.0, reach_balls * diameter, 1.0)
     h, w = fg.shape
-    steps = np.arange(0.0, reach_balls * diameter, 0.5)
     pts = tip[None, :] + steps[:, None] * d[None, :] - np.asarray(origin, np.float64)
     xi, yi = np.round(pts[:, 0]).astype(int), np.round(pts[:, 1]).astype(int)
     ok = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h)
-    on = np.zeros(len(steps), bool)
+    on, in_hand = np.zeros(len(steps), bool), np.zeros(len(steps), bool)
     on[ok] = fg[yi[ok], xi[ok]] > 0
-    gap = int(max(3, 0.1 * diameter / 0.5))   # cloth this long ends the stick
-    last = 0
-    for i in range(len(on)):
-        if on[i]:
-            last = i
-        elif i - last > gap:
+    in_hand[ok] = thick[yi[ok], xi[ok]] > 0
+    band = None
+    if in_hand.any():
+        back = min(1.5 * diameter, float(np.linalg.norm(tip - butt)) - 2)
+        band = _Band(image_bgr, tip, d, np.concatenate([np.arange(-back, 0.0, 1.0), steps]), width)
+        own = band.s < 0
+        template = band.template(own, band.mid) if own.sum() >= 5 else None
+    cloth_gap = max(3.0, 0.1 * diameter)     # this much cloth ends the stick
+    hand_gap = 0.5 * diameter                # a finger looped over the stick hides it
+    ferrule = 0.7 * diameter
+    last, last_shaft = 0.0, 0.0
+    for i, s in enumerate(steps):
+        if in_hand[i] and band is not None:
+            k = i + int((band.s < 0).sum())
+            match, stands_out, apart = band.look(k, band.mid, template)
+            if match and stands_out:
+                last = last_shaft = s
+            elif apart and s - last_shaft <= ferrule and s - last <= 2:
+                last = s
+            elif s - last > hand_gap:
+                break
+        elif on[i]:
+            last = last_shaft = s
+        elif s - last > cloth_gap:
             break
-    return tip + steps[last] * d
+    return tip + last * d
 
 
 def target_ball(tip, direction, balls, tolerance_radii: float) -> int:

@@ -78,6 +78,12 @@ class BallParams:
                                              '(shaded white stays pale)', (0.0, 1.0))
     black_max_value: float = knob(0.3, 'brightness (share of the cloth\'s) below which a ball pixel is black',
                                   (0.0, 1.0))
+    chroma_bleed: float = knob(0.5, 'a ball pixel with less than this share of the ball\'s own colour saturation is '
+                                    'white (video and JPEG carry colour at half resolution)', (0.0, 1.0))
+    cloth_light_saturation: float = knob(0.7, 'a ball pixel of the cloth\'s hue below this share of the cloth\'s '
+                                              'saturation is white lit by the cloth, not ball colour, unless the '
+                                              'ball shows saturated paint of the cloth\'s hue inside its rim',
+                                         (0.0, 1.0))
     cue_max_colour: float = knob(0.075, 'a ball with less than this share of coloured pixels is the cue ball',
                                  (0.0, 1.0))
     stripe_white_fraction: float = knob(0.31, 'white share among white and coloured pixels above which a '

@@ -142,6 +142,12 @@ def aggregate(frames: list[dict], gate=DEFAULT_DISTANCE_GATE, iou_threshold=DEFA
         'angle_error_deg': summary([f['cue_angle_error_deg'] for f in with_cue
                                     if 'cue_angle_error_deg' in f]),
         'n_without_cue': len(without_cue), 'false_positives': cue_fp,
+        'n_tip_on_cloth': sum(f.get('cue_tip_on_cloth') is True for f in with_cue),
+        'detection_rate_tip_on_cloth': ratio(sum(f['cue_detected'] for f in with_cue if f.get('cue_tip_on_cloth')),
+                                             sum(f.get('cue_tip_on_cloth') is True for f in with_cue)),
+        'detection_rate_tip_off_cloth': ratio(
+            sum(f['cue_detected'] for f in with_cue if f.get('cue_tip_on_cloth') is False),
+            sum(f.get('cue_tip_on_cloth') is False for f in with_cue)),
         'false_positive_rate': ratio(cue_fp, len(without_cue)),
     }
     ap = average_precision([f['ap_frame'] for f in frames], gate, iou_threshold)
@@ -150,7 +156,7 @@ def aggregate(frames: list[dict], gate=DEFAULT_DISTANCE_GATE, iou_threshold=DEFA
 
 _PER_FRAME_KEYS = ('match', 'predicted', 'n_gt', 'n_pred', 'tp', 'fp', 'fn', 'recall', 'marker_fp',
                    'table_detected', 'field_iou', 'cue_detected', 'cue_false_positive',
-                   'cue_tip_error_px', 'cue_angle_error_deg')
+                   'cue_tip_on_cloth', 'cue_tip_error_px', 'cue_angle_error_deg')
 
 
 def _frame_row(key, gt: dict, res: dict) -> dict:

@@ -10,7 +10,9 @@
   (classes 1-5 of the broadcast masks, balls lie on the field) or the ground-truth corner
   quadrilateral.
 - Cue: tip distance (px) and direction difference (deg, 360 wrap) on frames with a cue;
-  frames labelled with no cue ("cue": null) count a reported cue as a false positive.
+  frames labelled with no cue ("cue": null) count a reported cue as a false positive. With a
+  labelled table the frames are also split by where the tip is: over the cloth, or still over
+  a cushion or rail (the stick not yet reaching over the playing surface).
 """
 from __future__ import annotations
 
@@ -93,6 +95,11 @@ def score_cue(gt: dict, pred: dict | None) -> dict:
     if gt['cue'] is None:
         return {'cue_labelled': False, 'cue_false_positive': pred_cue is not None}
     out = {'cue_labelled': True, 'cue_detected': pred_cue is not None}
+    corners = (gt.get('table') or {}).get('corners_px')
+    if corners is not None:
+        # Tip over the cloth (inside the cushion noses), or still over a cushion or rail.
+        poly = _points(corners).astype(np.float32)
+        out['cue_tip_on_cloth'] = cv2.pointPolygonTest(poly, tuple(map(float, gt['cue']['tip_px'])), False) >= 0
     if pred_cue is not None:
         tip = np.subtract(pred_cue['tip_px'], gt['cue']['tip_px'])
         out['cue_tip_error_px'] = float(np.hypot(*tip))

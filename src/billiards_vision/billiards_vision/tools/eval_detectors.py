@@ -42,27 +42,32 @@ def _row(name, m) -> dict:
     return {'set': name, 'balls': b['n_gt'], 'precision': b['precision'], 'recall': b['recall'], 'f1': b['f1'],
             'centre_median_px': ce.get('median'), 'centre_p95_px': ce.get('p95'), 'type_accuracy': t.get('accuracy'),
             'corner_max_px': corner.get('max'), 'cue_detection_rate': c.get('detection_rate'),
+            'cue_rate_on_cloth': c.get('detection_rate_tip_on_cloth'),
             'cue_angle_median_deg': ang.get('median'), 'cue_angle_p95_deg': ang.get('p95'),
             'cue_false_positives': c.get('false_positives'), 'marker_fp': b.get('marker_fp')}
 
 
 def _print(rows) -> None:
     cols = [('set', 22), ('balls', 6), ('precision', 9), ('recall', 9), ('f1', 7), ('centre_median_px', 8),
-            ('type_accuracy', 8), ('corner_max_px', 8), ('cue_detection_rate', 8), ('cue_angle_median_deg', 8),
+            ('type_accuracy', 8), ('corner_max_px', 8), ('cue_detection_rate', 8), ('cue_rate_on_cloth', 8),
+            ('cue_angle_median_deg', 8),
             ('cue_angle_p95_deg', 8), ('cue_false_positives', 6), ('marker_fp', 6)]
-    heads = ['set', 'balls', 'precision', 'recall', 'F1', 'ctr_med', 'type_acc', 'corner', 'cue_det', 'cue_ang',
+    heads = ['set', 'balls', 'precision', 'recall', 'F1', 'ctr_med', 'type_acc', 'corner', 'cue_det', 'cue_cloth',
+             'cue_ang',
              'ang_p95', 'cue_fp', 'mark_fp']
     print(' '.join(h.ljust(w) for h, (_, w) in zip(heads, cols)))
     for r in rows:
         print(' '.join(_fmt(r[k], 3 if k.endswith(('px', 'deg')) else 4).ljust(w) for k, w in cols))
 
 
-def synthetic(frames: int, every: int, width: int, height: int, seed: int):
+def synthetic(frames: int, every: int, width: int, height: int, seed: int, only=None):
     from ..sim import SyntheticTable
     from ..sim.scenarios import SCENARIOS
     rows, metrics, times = [], {}, []
     all_gt, all_pred = [], []
     for k, scenario in enumerate(SCENARIOS):
+        if only and scenario not in only:
+            continue
         sim = SyntheticTable(scenario, width, height, 30.0, seed=seed + k, cloth=CLOTHS[k % 3])
         gts, preds = [], []
         for i in range(frames):
@@ -132,13 +137,21 @@ def main(argv=None) -> int:
                         help='labelled real data root (skipped when absent)')
     parser.add_argument('--json', help='write all metrics to this file')
     parser.add_argument('--no-synthetic', action='store_true')
+    parser.add_argument('--no-real', action='store_true')
+    parser.add_argument('--scenarios', nargs='+', metavar='NAME',
+                        help='synthetic scenarios to score (default: all); each keeps its cloth and seed')
     args = parser.parse_args(argv)
     if args.frames < 1 or args.every < 1:
         parser.error('--frames and --every must be positive')
+    from ..sim.scenarios import SCENARIOS
+    unknown = sorted(set(args.scenarios or ()) - set(SCENARIOS))
+    if unknown:
+        parser.error(f'unknown scenario(s) {unknown}; choose from {sorted(SCENARIOS)}')
     results = {}
     if not args.no_synthetic:
-        results['synthetic'] = synthetic(args.frames, args.every, args.width, args.height, args.seed)
-    results['real'] = real(args.data)
+        results['synthetic'] = synthetic(args.frames, args.every, args.width, args.height, args.seed, args.scenarios)
+    if not args.no_real:
+        results['real'] = real(args.data)
     if args.json:
         def strip(m):
             return {k: v for k, v in m.items() if k not in ('per_frame', 'centre_errors_px')}

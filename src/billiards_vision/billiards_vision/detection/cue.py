@@ -265,7 +265,7 @@ def _run_to_edge(fg, area, origin, end, outward, gap_px: float) -> tuple[float, 
 
 class _Band:
     """Colours across the stick, sampled along its axis from `end` in direction `d`: row i is at
-    distance s[i], column j at offset offs[j] to the left of the axis. The core (middle ~60% of
+    distance s[i], column j at offset j - mid to the left of the axis. The core (middle ~60% of
     the width) keeps the stick's own colours wherever it lies; beside it lies the background."""
 
     def __init__(self, image_bgr, end, d, s, width):

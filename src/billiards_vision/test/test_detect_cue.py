@@ -86,3 +86,20 @@ def test_tip_over_the_bridge_hand():
     for image, truth in frames:
         assert truth['cue'] is not None
         _assert_cue_matches(image, truth)
+
+
+def test_line_on_the_cushion_top_is_no_stick():
+    """A straight light line on the cushion top, parallel to it (a lit cushion edge, a rail's
+    trim), lies outside the cushion nose: never a stick."""
+    import cv2
+    from detect_helpers import CLOTH
+    image, corners = drawn_table()
+    table = detect_table(image, TableParams())
+    r = float(table.ball_radius_px(table.corners_px.mean(axis=0, keepdims=True))[0])
+    x_nose = int(round(corners[0, 0]))
+    # Cushion top of cloth colour, 1.6 radii wide, with a lit line along it 1.2 radii out.
+    cv2.rectangle(image, (x_nose - int(1.6 * r), int(corners[0, 1])), (x_nose - 1, int(corners[3, 1])), CLOTH, -1)
+    x_line = x_nose - int(round(1.2 * r))
+    cv2.line(image, (x_line, int(corners[0, 1]) + 20), (x_line, int(corners[0, 1]) + int(6 * r)), (200, 220, 230), 2)
+    table = detect_table(image, TableParams())
+    assert detect_cue(image, table, detect_balls(image, table, BallParams()), CueParams()) is None

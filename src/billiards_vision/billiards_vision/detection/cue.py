@@ -240,8 +240,11 @@ def _stick_from_pixels(pts, params: CueParams, min_len, diameter, table: TableDe
         e = c[(i + 1) % 4] - c[i]
         e = e / np.linalg.norm(e)
         ang = np.degrees(np.arccos(min(1.0, abs(float(e @ d)))))
-        dist = abs(float((p0 - c[i]) @ np.array([-e[1], e[0]])))
-        if ang < params.max_edge_angle_deg and dist < params.edge_exclusion_balls * diameter + width:
+        # Signed distance into the table (corners run clockwise on screen). Parallel lines near the
+        # cushion nose, or anywhere on the cushion top outside it, are cushion and rail edges.
+        inward = float((p0 - c[i]) @ np.array([-e[1], e[0]]))
+        near = -(diameter + width) < inward < params.edge_exclusion_balls * diameter + width
+        if ang < params.max_edge_angle_deg and near:
             return None
     return p0, d, length, width, t_lo, t_hi
 

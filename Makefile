@@ -18,7 +18,7 @@ help:
 	@echo "              (make run WEB_PORT=9000 SOURCE=clip.mp4 WIDTH=1920 HEIGHT=1080)"
 	@echo "make test   - set up if needed, run every test"
 	@echo "make bench  - transport and detector benchmarks"
-	@echo "make eval   - score the detectors on synthetic and (if present) real labelled frames"
+	@echo "make eval   - score the detectors on synthetic and (if present) real labelled frames, and under camera degradations"
 	@echo "make setup  - create .venv with ROS 2 Jazzy wheels and colcon build (idempotent)"
 
 setup:
@@ -45,6 +45,7 @@ bench: setup
 DATA ?= $(abspath ../shared/data)
 eval: setup
 	@$(ENV) python -m billiards_vision.tools.eval_detectors --data '$(DATA)'
+	@$(ENV) python -m billiards_vision.tools.eval_robustness
 
 clean:
 	rm -rf build install log .venv

@@ -127,3 +127,19 @@ def test_shadow_rule_keeps_a_ball_of_the_cloth_colour():
     found = detect_balls(image, table, BallParams())
     assert min(np.hypot(b.x - 400.0, b.y - 260.0) for b in found) < 1.0
     assert len(found) == 2
+
+
+def test_marker_dots_under_sensor_noise():
+    """Sensor noise (sigma 8) makes edges everywhere; around a marker dot they close into ball-sized
+    circles unless an outline must stand above the noise's own gradients."""
+    from billiards_vision.tools.eval_robustness import sensor_noise
+    frames = sim_frames('break', 'blue', frames=(7, 37, 97), seed=13)
+    rng = np.random.default_rng(5)
+    for image, truth in frames:
+        noisy = sensor_noise(image, rng, 8.0)
+        table = detect_table(noisy, TableParams())
+        found = detect_balls(noisy, table, BallParams())
+        for mx, my in truth['markers_px']:
+            assert all(np.hypot(b.x - mx, b.y - my) > b.radius for b in found), (mx, my)
+        pairs, misses, false = match_balls(truth, found)
+        assert false == 0 and misses <= 1

@@ -185,7 +185,7 @@ def _shadow_sector(shade, cx, cy, r, ok) -> np.ndarray:
     return profile > lo + 0.5 * (hi - lo)
 
 
-def _refine(lab, shade, cand, r_pred, params: BallParams):
+def _refine(lab, shade, cand, r_pred, params: BallParams, edge_floor: float = 0.0):
     """Ray-based sub-pixel refinement; returns per-candidate (cx, cy, r, support, residual).
 
     The first pass fits centre and radius freely; the radius of the balls with a
@@ -194,7 +194,7 @@ def _refine(lab, shade, cand, r_pred, params: BallParams):
     """
     cx, cy = cand[:, 0].astype(np.float64), cand[:, 1].astype(np.float64)
     out = np.zeros((len(cx), 6))   # cx, cy, r, support, residual, weak-outline flag
-    thr = np.full(len(cx), float(params.edge_threshold))
+    thr = np.full(len(cx), max(float(params.edge_threshold), edge_floor))
     fixed_r = None
     shadow = np.zeros(N_RAYS, bool)
     todo = np.ones(len(cx), bool)
@@ -248,7 +248,7 @@ def _refine(lab, shade, cand, r_pred, params: BallParams):
             # Dark balls on dark cloth (green on green, in a cushion's shade) have faint
             # outlines: they get a second look at half the edge threshold, flagged weak.
             todo = out[:, 3] < params.min_outline_support
-            thr[todo] = 0.5 * params.edge_threshold
+            thr[todo] = max(0.5 * params.edge_threshold, edge_floor)
             out[:, 5] = todo
             # Strong edges inside a faint ball (number circle, shadow) may have pulled
             # the free fit away: the second look starts again from the vote peak.
@@ -313,7 +313,10 @@ def detect_balls(image_bgr: np.ndarray, table: TableDetection, params: BallParam
     grown = centre + (poly - centre) * (1 + grow / np.linalg.norm(poly - centre, axis=1, keepdims=True))
     mask = np.zeros((h, w), np.uint8)
     cv2.fillConvexPoly(mask, np.round(grown).astype(np.int32), 1)
-    acc = _vote(mag, theta, rmap, mask.astype(bool), 0.5 * params.edge_threshold)
+    # Sensor noise makes edges everywhere: an outline must stand above the noise's own gradients,
+    # measured on the cloth (most of the search area, so the median is the noise's).
+    edge_floor = params.noise_edge_factor * float(np.median(mag[mask > 0]))
+    acc = _vote(mag, theta, rmap, mask.astype(bool), max(0.5 * params.edge_threshold, edge_floor))
     acc = cv2.GaussianBlur(acc, (0, 0), max(0.8, 0.15 * r_med))
     # Votes a full outline would give, for a relative peak threshold.
     full = 2 * np.pi * r_med * 2.0
@@ -332,7 +335,7 @@ def detect_balls(image_bgr: np.ndarray, table: TableDetection, params: BallParam
     if cloth is not None:
         shade = ((hue_distance(hsv[..., 0], cloth.hue) < 10) & (hsv[..., 1] > 0.45 * cloth.saturation)
                  & (hsv[..., 2] < 0.85 * cloth.value)).astype(np.float32)
-    fit = _refine(lab, shade, cand, r_pred, params)
+    fit = _refine(lab, shade, cand, r_pred, params, edge_floor)
     # Chromaticity of dark pixels (shadows) is noisy: judge it on a smoothed picture.
     fg = _chroma_foreground(cv2.GaussianBlur(roi, (0, 0), max(1.0, 0.12 * r_med)), cloth, params) \
         if cloth is not None else None
@@ -422,8 +425,7 @@ def _drop_parts_of_larger_things(balls, fg, lab, origin) -> list:
 
 
 def _part_of_larger_thing(b, labels, stats, lab, origin, ang) -> bool:
-    if b.support >= 0.9 and not b.extra.get('weak'):
-        return False
+    sure = b.support >= 0.9 and not b.extra.get('weak')
     x0, y0 = origin
     rad = np.linspace(1.15, 1.5, 3)[:, None] * b.radius
     px = np.round(b.x - x0 + rad * np.cos(ang)).astype(int)
@@ -438,6 +440,10 @@ def _part_of_larger_thing(b, labels, stats, lab, origin, ang) -> bool:
     near = np.isin(ring, big)
     other = _sample(lab, px[ok][near].astype(np.float32), py[ok][near].astype(np.float32))
     similar = np.linalg.norm(np.median(face, axis=0) - np.median(other, axis=0)) < 25.0
+    if sure:
+        # A crisp circle is a ball unless it lies mostly inside that thing and has its colour
+        # (a knuckle of the bridge hand).
+        return bool(similar and near.mean() > 0.5)
     return bool(similar or b.support < 0.75 or b.extra.get('weak'))
 
 

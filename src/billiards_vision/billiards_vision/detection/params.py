@@ -60,6 +60,8 @@ class BallParams:
                                    (0.05, 1.0))
     edge_threshold: float = knob(6.0, 'minimum colour gradient of a ball outline [CIELab units / px]',
                                  (0.5, 100.0))
+    noise_edge_factor: float = knob(3.0, 'an outline must be this many times stronger than the median colour '
+                                         'gradient on the cloth (sensor noise)', (0.0, 20.0))
     min_outline_support: float = knob(0.5, 'share of the outline rays that must find an edge',
                                       (0.0, 1.0))
     min_confidence: float = knob(0.45, 'detections below this confidence (0..1) are dropped', (0.0, 1.0))

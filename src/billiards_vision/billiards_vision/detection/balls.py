@@ -402,10 +402,12 @@ def _chroma_foreground(roi, cloth: ClothModel, params: BallParams) -> np.ndarray
 
 
 def _drop_parts_of_larger_things(balls, fg, lab, origin) -> list:
-    """Drop weak circles lying in something bigger than a ball (fingers of a hand, a sleeve).
+    """Drop circles lying in something bigger than a ball (fingers of a hand, a sleeve).
 
     With every detected ball blanked out, a real ball is surrounded by cloth and
-    shadow (or other balls); a finger is surrounded by the rest of the hand.
+    shadow (or other balls); a finger is surrounded by the rest of the hand. A weak
+    circle goes when it touches such a thing of its colour, a crisp one only when
+    it lies mostly inside it.
     Circles tiling a hand hide it from each other, so the test is repeated with
     the dropped circles given back to the picture.
     """

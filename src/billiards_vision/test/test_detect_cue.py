@@ -2,13 +2,14 @@
 # SPDX-License-Identifier: Apache-2.0
 """Cue detector: a drawn stick, no stick, and synthetic aiming frames (with the bridge hand, also
 when only a short piece of shaft shows beyond it, with the bridge on the rail, and with the tip
-over the hand)."""
+over the hand), also under a colour cast and overexposure."""
 import numpy as np
 
-from billiards_vision.detection.balls import detect_balls
+from billiards_vision.detection.balls import BallDetection, detect_balls
 from billiards_vision.detection.cue import detect_cue
 from billiards_vision.detection.params import BallParams, CueParams, TableParams
 from billiards_vision.detection.table import detect_table
+from billiards_vision.tools.eval_robustness import exposure, white_balance
 
 from detect_helpers import drawn_table, sim_frames
 
@@ -103,3 +104,34 @@ def test_line_on_the_cushion_top_is_no_stick():
     cv2.line(image, (x_line, int(corners[0, 1]) + 20), (x_line, int(corners[0, 1]) + int(6 * r)), (200, 220, 230), 2)
     table = detect_table(image, TableParams())
     assert detect_cue(image, table, detect_balls(image, table, BallParams()), CueParams()) is None
+
+
+def test_warm_cast_forearm_is_not_the_stick():
+    """Under a warm white balance the sleeve no longer looks like the (blue) cloth, so the forearm
+    becomes a thin piece whose line runs through the sleeve to the table edge and on through the
+    hand; the stick, seen longer from where it enters, must still win."""
+    image, truth = sim_frames('break', 'blue', frames=(22,), seed=13)[0]
+    assert truth['cue'] is not None
+    _assert_cue_matches(white_balance(image, (0.8, 1.0, 1.2)), truth)
+
+
+def test_false_balls_on_the_stick_and_hand():
+    """Overexposed, the ball detector may report balls on the stick and on the bridge hand. Balls
+    along the whole stick (over the cloth, the hand and the shaft beyond it) must neither chop the
+    stick into pieces too short to count nor break the hand the tip is followed across."""
+    image, truth = sim_frames('cue_aiming', 'blue', frames=(22,), seed=16)[0]
+    assert truth['cue'] is not None
+    image = exposure(image, 1.4)
+    table = detect_table(image, TableParams())
+    balls = detect_balls(image, table, BallParams())
+    tip, butt = np.array(truth['cue']['tip_px']), np.array(truth['cue']['butt_px'])
+    r = float(np.median(table.ball_radius_px(table.corners_px)))
+    direction = (tip - butt) / np.linalg.norm(tip - butt)
+    # One every 1.5 radii back from the tip, wherever the stick is over the table.
+    centres = tip - np.arange(1, 40)[:, None] * 1.5 * r * direction
+    false = [BallDetection(x, y, r, 0.5) for x, y in centres[table.signed_distance_inside(centres) > 0]]
+    assert len(false) >= 3
+    cue = detect_cue(image, table, balls + false, CueParams())
+    assert cue is not None
+    assert _angle_diff(cue.angle_deg, truth['cue']['angle_deg']) < 1.0
+    assert np.hypot(*(np.array(cue.tip_px) - truth['cue']['tip_px'])) < 8.0

@@ -2,16 +2,17 @@
 # SPDX-License-Identifier: Apache-2.0
 """Cue stick detection over the playing surface.
 
-Everything on the surface that is neither cloth (lit or shaded) nor a detected
-ball is foreground. Thick parts (hands, arms) are cut away with the distance
-transform, so a stick held by a hand survives as thin straight pieces. A stick
-is long (several ball diameters), or a shorter piece (the shaft beyond the
-bridge hand) whose line foreground (hand, arm, the stick itself) carries on to
-the table edge: a stick always enters from outside the table, which also tells
-the butt from the tip. Lines hugging a cushion are rejected (rail and cushion
-edges are never sticks). The angle comes from the stick's two straight outline
-edges over its whole visible length, so a short piece still gives it to a
-fraction of a degree.
+Everything on the surface that is not cloth (lit or shaded) is foreground. Thick
+parts (hands, arms, balls) are cut away with the distance transform, so a stick
+held by a hand survives as thin straight pieces; detected balls only widen that
+cut to their rim, and only where they are blobs of their own. A stick is long
+(several ball diameters), or a shorter piece (the shaft beyond the bridge hand)
+whose line foreground (hand, arm, the stick itself) carries on to the table
+edge: a stick always enters from outside the table, which also tells the butt
+from the tip. Of several, the longest seen from the edge wins. Lines hugging a
+cushion are rejected (rail and cushion edges are never sticks). The angle comes
+from the stick's two straight outline edges over its whole visible length, so a
+short piece still gives it to a fraction of a degree.
 """
 from __future__ import annotations
 
@@ -41,7 +42,8 @@ class CueDetection:
                 'angle_deg': round(self.angle_deg, 3)}
 
 
-def _foreground(image_bgr, table: TableDetection, balls, cloth: ClothModel, r_px: float):
+def _foreground(image_bgr, table: TableDetection, cloth: ClothModel, r_px: float):
+    """Non-cloth mask over the table area (balls included), its origin, the area polygon and mask."""
     h, w = image_bgr.shape[:2]
     centre = table.corners_px.mean(axis=0)
     grow = 2.0 * r_px  # the cushion tops are cloth too: the stick shows over them
@@ -59,8 +61,6 @@ def _foreground(image_bgr, table: TableDetection, balls, cloth: ClothModel, r_px
         & (hsv[..., 2] < 1.25 * cloth.value + 20)
     fg = (~cloth_like).astype(np.uint8) * 255
     fg &= area[y:y + bh, x:x + bw]
-    for b in balls:
-        cv2.circle(fg, (int(round(b.x - x)), int(round(b.y - y))), int(np.ceil(b.radius * 1.2)), 0, -1)
     fg = cv2.morphologyEx(fg, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
     return fg, (x, y), poly, area[y:y + bh, x:x + bw]
 
@@ -75,16 +75,39 @@ def detect_cue(image_bgr: np.ndarray, table: TableDetection, balls: Sequence, pa
         return None
     r_px = float(np.median(table.ball_radius_px(table.corners_px)))
     diameter = 2 * r_px
-    fg, (ox, oy), poly, area = _foreground(image_bgr, table, balls, cloth, r_px)
-    fg_full = fg.copy()
-    # Hands and arms are thick: cut them (and a rim around them) off the stick.
+    fg, (ox, oy), poly, area = _foreground(image_bgr, table, cloth, r_px)
+    # Hands, arms and balls are thicker than any stick: cut them (and a rim around them) off it.
+    # Thickness is measured before detected balls are cut out, so a false ball on the hand does not
+    # leave fingers thin enough to join the shaft.
     max_half = 0.5 * params.max_width_balls * diameter
     dist = cv2.distanceTransform(fg, cv2.DIST_L2, 3)
-    thick = (dist > max_half).astype(np.uint8)
+    core = dist > max_half
+    thick = core.astype(np.uint8)
     if thick.any():
         k = int(2 * np.ceil(max_half) + 1)
         thick = cv2.dilate(thick, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
-        fg[thick > 0] = 0
+    # A detected ball is cut out with its rim (shading, shadow edge) where the foreground shows it
+    # as a blob of its own: a thick core round its centre that stays inside its disc. The ball
+    # detector may see a ball on the thin stick, or on the hand; cut out, the first would chop
+    # the stick into pieces too short to count, the second would break the hand that the tip is
+    # followed across. Both are left to the thickness cut, as if there were no ball.
+    rims = np.zeros_like(fg)
+    _, core_label, core_stats, _ = cv2.connectedComponentsWithStats(core.astype(np.uint8), connectivity=8)
+    for b in balls:
+        cx, cy, rim = int(round(b.x - ox)), int(round(b.y - oy)), int(np.ceil(b.radius * 1.2))
+        near = int(np.ceil(0.5 * b.radius))
+        x0, x1 = np.clip([cx - near, cx + near + 1], 0, fg.shape[1])
+        y0, y1 = np.clip([cy - near, cy + near + 1], 0, fg.shape[0])
+        for i in np.unique(core_label[y0:y1, x0:x1]):
+            left, top, cw, ch = core_stats[i, :4]
+            if i > 0 and left >= cx - rim and top >= cy - rim and left + cw <= cx + rim + 1 \
+                    and top + ch <= cy + rim + 1:
+                cv2.circle(rims, (cx, cy), rim, 255, -1)
+                break
+    fg[rims > 0] = 0
+    thick[rims > 0] = 0
+    fg_full = fg.copy()
+    fg[thick > 0] = 0
     # Pocket mouths are dark foreground clipped by the table area into slivers that would join a
     # stick crossing them: the pieces are taken without them (the runs to the edge still see them).
     for (px, py), pr in zip(table.pockets_px, table.pocket_radii_px):
@@ -133,8 +156,12 @@ def detect_cue(image_bgr: np.ndarray, table: TableDetection, balls: Sequence, pa
             runs[k] = (runs[k][0] + beyond, True)
         if total < min_len or (length < min_len and not entering):
             continue
-        if best is None or total > best_len:
-            best, best_len = (cand, a, b, runs), total
+        # Ranked by the stick seen from where it enters: the piece and the runs to the table edge.
+        # A run away from the edge (into a hand) is no evidence; counted, a forearm whose line
+        # passes through the hand outgrows the stick.
+        seen = length + sum(reach for reach, to_edge in runs if to_edge)
+        if best is None or seen > best_len:
+            best, best_len = (cand, a, b, runs), seen
     if best is None:
         return None
     (p0, d, length, width, t_lo, t_hi), a, b, runs = best

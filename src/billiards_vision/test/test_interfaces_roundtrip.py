@@ -110,8 +110,8 @@ def test_every_message_crosses_processes(processes):
         wait_for(lambda: executor.spin_once(timeout_sec=0.1) or len(received) == len(MESSAGES), timeout=20)
         assert sorted(received) == sorted(MESSAGES), f'missing: {set(MESSAGES) - set(received)}'
         for name in MESSAGES:
-            # Byte-identical CDR: float32 fields compare exactly after one serialization.
-            assert serialize_message(received[name]) == serialize_message(expected[name]), name
+            # Field by field against the sample after one CDR round trip (float32 then compares exactly).
+            # Not the serialized bytes: CDR alignment padding is not zeroed, so those may differ.
             sent = deserialize_message(serialize_message(expected[name]), type(expected[name]))
             assert to_dict(received[name]) == to_dict(sent), name
         node.destroy_node()

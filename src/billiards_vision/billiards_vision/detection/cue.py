@@ -389,20 +389,20 @@ def _extend_tip(image_bgr, fg, thick, origin, tip, butt, width, diameter, reach_
     on, in_hand = np.zeros(len(steps), bool), np.zeros(len(steps), bool)
     on[ok] = fg[yi[ok], xi[ok]] > 0
     in_hand[ok] = thick[yi[ok], xi[ok]] > 0
-    band = None
+    band, template, behind = None, None, 0
     if in_hand.any():
         back = min(1.5 * diameter, float(np.linalg.norm(tip - butt)) - 2)
         band = _Band(image_bgr, tip, d, np.concatenate([np.arange(-back, 0.0, 1.0), steps]), width)
         own = band.s < 0
-        template = band.template(own, band.mid) if own.sum() >= 5 else None
+        behind = int(own.sum())           # band rows before step 0
+        template = band.template(own, band.mid) if behind >= 5 else None
     cloth_gap = max(3.0, 0.1 * diameter)     # this much cloth ends the stick
     hand_gap = 0.5 * diameter                # a finger looped over the stick hides it
     ferrule = 0.7 * diameter
     last, last_shaft = 0.0, 0.0
     for i, s in enumerate(steps):
         if in_hand[i] and band is not None:
-            k = i + int((band.s < 0).sum())
-            match, stands_out, apart = band.look(k, band.mid, template)
+            match, stands_out, apart = band.look(behind + i, band.mid, template)
             if match and stands_out:
                 last = last_shaft = s
             elif apart and s - last_shaft <= ferrule and s - last <= 2:

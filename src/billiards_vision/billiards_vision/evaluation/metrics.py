@@ -135,6 +135,8 @@ def aggregate(frames: list[dict], gate=DEFAULT_DISTANCE_GATE, iou_threshold=DEFA
     with_cue = [f for f in frames if f.get('cue_labelled') is True]
     without_cue = [f for f in frames if f.get('cue_labelled') is False]
     cue_fp = sum(f['cue_false_positive'] for f in without_cue)
+    on_cloth = [f for f in with_cue if f.get('cue_tip_on_cloth') is True]
+    off_cloth = [f for f in with_cue if f.get('cue_tip_on_cloth') is False]
     cue = {
         'n_with_cue': len(with_cue), 'n_detected': sum(f['cue_detected'] for f in with_cue),
         'detection_rate': ratio(sum(f['cue_detected'] for f in with_cue), len(with_cue)),
@@ -142,12 +144,9 @@ def aggregate(frames: list[dict], gate=DEFAULT_DISTANCE_GATE, iou_threshold=DEFA
         'angle_error_deg': summary([f['cue_angle_error_deg'] for f in with_cue
                                     if 'cue_angle_error_deg' in f]),
         'n_without_cue': len(without_cue), 'false_positives': cue_fp,
-        'n_tip_on_cloth': sum(f.get('cue_tip_on_cloth') is True for f in with_cue),
-        'detection_rate_tip_on_cloth': ratio(sum(f['cue_detected'] for f in with_cue if f.get('cue_tip_on_cloth')),
-                                             sum(f.get('cue_tip_on_cloth') is True for f in with_cue)),
-        'detection_rate_tip_off_cloth': ratio(
-            sum(f['cue_detected'] for f in with_cue if f.get('cue_tip_on_cloth') is False),
-            sum(f.get('cue_tip_on_cloth') is False for f in with_cue)),
+        'n_tip_on_cloth': len(on_cloth),
+        'detection_rate_tip_on_cloth': ratio(sum(f['cue_detected'] for f in on_cloth), len(on_cloth)),
+        'detection_rate_tip_off_cloth': ratio(sum(f['cue_detected'] for f in off_cloth), len(off_cloth)),
         'false_positive_rate': ratio(cue_fp, len(without_cue)),
     }
     ap = average_precision([f['ap_frame'] for f in frames], gate, iou_threshold)

@@ -50,11 +50,9 @@ def _row(name, m) -> dict:
 def _print(rows) -> None:
     cols = [('set', 22), ('balls', 6), ('precision', 9), ('recall', 9), ('f1', 7), ('centre_median_px', 8),
             ('type_accuracy', 8), ('corner_max_px', 8), ('cue_detection_rate', 8), ('cue_rate_on_cloth', 8),
-            ('cue_angle_median_deg', 8),
-            ('cue_angle_p95_deg', 8), ('cue_false_positives', 6), ('marker_fp', 6)]
+            ('cue_angle_median_deg', 8), ('cue_angle_p95_deg', 8), ('cue_false_positives', 6), ('marker_fp', 6)]
     heads = ['set', 'balls', 'precision', 'recall', 'F1', 'ctr_med', 'type_acc', 'corner', 'cue_det', 'cue_cloth',
-             'cue_ang',
-             'ang_p95', 'cue_fp', 'mark_fp']
+             'cue_ang', 'ang_p95', 'cue_fp', 'mark_fp']
     print(' '.join(h.ljust(w) for h, (_, w) in zip(heads, cols)))
     for r in rows:
         print(' '.join(_fmt(r[k], 3 if k.endswith(('px', 'deg')) else 4).ljust(w) for k, w in cols))

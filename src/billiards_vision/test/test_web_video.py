@@ -72,6 +72,19 @@ def get(port, path):
     return resp.status, resp.getheader('Content-Type'), resp.read()
 
 
+def snapshot(port, path, timeout=10.0):
+    """GET a /snapshot of a published topic. The server subscribes on the first request, and DDS
+    discovery of that subscription can outlast the short snapshot_timeout on a loaded machine, so
+    '503 no image yet' is asked again until `timeout`; any other answer is returned at once."""
+    result = []
+
+    def answered():
+        result[:] = [get(port, path)]
+        return result[0][0] != 503
+    wait_for(answered, timeout, interval=0.0)
+    return result[0]
+
+
 def read_part(resp):
     """One multipart part -> (headers dict, body bytes)."""
     line = resp.readline()
@@ -173,7 +186,7 @@ def test_bad_requests_get_4xx_with_reason(server):
 
 def test_snapshot_and_missing_topic(server):
     port, *_ = server
-    status, ctype, body = get(port, '/snapshot?topic=/camera/image_raw&width=64')
+    status, ctype, body = snapshot(port, '/snapshot?topic=/camera/image_raw&width=64')
     assert status == 200 and ctype == 'image/jpeg'
     assert cv2.imdecode(np.frombuffer(body, np.uint8), cv2.IMREAD_COLOR).shape == (48, 64, 3)
     status, _, body = get(port, '/snapshot?topic=/nobody/publishes/this')
@@ -204,12 +217,12 @@ def test_malformed_and_depth_images(server):
         bad_pub.publish(Image(height=10, width=10, encoding='bgr8', step=30, data=bytes(7)))
 
     timer = cam_node.create_timer(0.05, publish)
-    status, ctype, body = get(port, '/snapshot?topic=/camera/depth')
+    status, ctype, body = snapshot(port, '/snapshot?topic=/camera/depth')
     assert status == 200
     shown = cv2.imdecode(np.frombuffer(body, np.uint8), cv2.IMREAD_GRAYSCALE)
     assert shown.shape == (60, 80) and shown[0, 0] < 10 and shown[-1, -1] > 245  # stretched to 0..255
-    status, _, body = get(port, '/snapshot?topic=/camera/broken')
+    status, _, body = snapshot(port, '/snapshot?topic=/camera/broken')
     assert status == 422 and b'cannot encode' in body
     # The server is still healthy and streaming the good topic.
-    assert get(port, '/snapshot?topic=/camera/image_raw')[0] == 200
+    assert snapshot(port, '/snapshot?topic=/camera/image_raw')[0] == 200
     cam_node.destroy_timer(timer)

@@ -8,13 +8,13 @@ package_name = 'billiards_vision'
 
 # executable name -> module:function; launch files and tests read this table.
 CONSOLE_SCRIPTS = {
-    'camera_driver': 'billiards_vision.camera_driver_node:main',
-    'table_detector': 'billiards_vision.table_detector_node:main',
-    'ball_detector': 'billiards_vision.ball_detector_node:main',
-    'cue_detector': 'billiards_vision.cue_detector_node:main',
-    'overlay': 'billiards_vision.overlay_node:main',
-    'web_video_server': 'billiards_vision.web_video_node:main',
-    'billiards_graph': 'billiards_vision.graph:main',
+    'camera_driver': 'billiards_vision.nodes.camera_driver:main',
+    'table_detector': 'billiards_vision.nodes.table_detector:main',
+    'ball_detector': 'billiards_vision.nodes.ball_detector:main',
+    'cue_detector': 'billiards_vision.nodes.cue_detector:main',
+    'overlay': 'billiards_vision.nodes.overlay:main',
+    'web_video_server': 'billiards_vision.nodes.web_video_server:main',
+    'billiards_graph': 'billiards_vision.tools.graph:main',
     'simulate': 'billiards_vision.tools.simulate:main',
     'evaluate': 'billiards_vision.tools.evaluate:main',
     'detect_image': 'billiards_vision.tools.detect_image:main',

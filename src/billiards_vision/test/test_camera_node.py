@@ -20,8 +20,8 @@ from std_msgs.msg import String
 from std_srvs.srv import Trigger
 
 from billiards_vision.camera import calibration
-from billiards_vision.camera_driver_node import CameraDriver
-from billiards_vision.qos import LATCHED_QOS, RESULT_QOS, SENSOR_QOS
+from billiards_vision.nodes.camera_driver import CameraDriver
+from billiards_vision.ros.qos import LATCHED_QOS, RESULT_QOS, SENSOR_QOS
 from conftest import executable, ros_env, wait_for
 from test_camera_sources import STEP, write_bag, write_clip, write_folder
 

@@ -12,16 +12,16 @@ from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 from sensor_msgs.msg import Image
 
-from billiards_vision import image_bridge
-from billiards_vision.ball_detector_node import BallDetectorNode
-from billiards_vision.detection_msgs import balls_to_msg
-from billiards_vision.cue_detector_node import CueDetectorNode
+from billiards_vision.ros import image_bridge
+from billiards_vision.nodes.ball_detector import BallDetectorNode
+from billiards_vision.ros.conversions import balls_to_msg
+from billiards_vision.nodes.cue_detector import CueDetectorNode
 from billiards_vision.detection.balls import detect_balls
 from billiards_vision.detection.params import BallParams, TableParams
 from billiards_vision.detection.table import detect_table
-from billiards_vision.qos import LATCHED_QOS, RESULT_QOS, SENSOR_QOS
-from billiards_vision.detection_msgs import table_from_msg, table_to_msg
-from billiards_vision.table_detector_node import TableDetectorNode
+from billiards_vision.ros.qos import LATCHED_QOS, RESULT_QOS, SENSOR_QOS
+from billiards_vision.ros.conversions import table_from_msg, table_to_msg
+from billiards_vision.nodes.table_detector import TableDetectorNode
 
 from detect_helpers import match_balls, sim_frames
 
@@ -99,7 +99,7 @@ def test_ball_detector_node_publishes_balls():
         assert _spin_until(executor, lambda: got, lambda: pub.publish(msg))
         balls = got[-1].balls
         assert got[-1].header.stamp.sec == 1
-        from billiards_vision.detection_msgs import balls_from_msg
+        from billiards_vision.ros.conversions import balls_from_msg
         _, misses, false = match_balls(truth, balls_from_msg(got[-1]))
         assert misses == 0 and false == 0
         assert all(b.position_valid for b in balls)

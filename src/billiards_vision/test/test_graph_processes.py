@@ -18,8 +18,8 @@ import rclpy
 from sensor_msgs.msg import Image
 
 from billiards_interfaces.msg import BallArray, Table
-from billiards_vision import graph
-from billiards_vision.qos import LATCHED_QOS, RESULT_QOS, SENSOR_QOS
+from billiards_vision.tools import graph
+from billiards_vision.ros.qos import LATCHED_QOS, RESULT_QOS, SENSOR_QOS
 from conftest import free_port, CONFIG, executable, ros_env, wait_for
 
 DOMAIN = 74

@@ -6,7 +6,7 @@ import pytest
 from sensor_msgs.msg import Image
 from std_msgs.msg import Header
 
-from billiards_vision import image_bridge as ib
+from billiards_vision.ros import image_bridge as ib
 
 
 def test_bgr8_roundtrip_keeps_pixels_and_header():

@@ -19,7 +19,7 @@ from rclpy.parameter import Parameter
 import yaml
 
 from conftest import CONFIG, PACKAGE_ROOT
-from billiards_vision import graph
+from billiards_vision.tools import graph
 
 LAUNCH_FILE = PACKAGE_ROOT / 'launch' / 'billiards.launch.py'
 DOMAIN = 73
@@ -186,6 +186,6 @@ def test_rviz_config_shows_our_topics_in_the_table_frame():
     assert topics == {'/vision/markers', '/vision/image_annotated'}
     config = yaml.safe_load(CONFIG.read_text())
     assert manager['Global Options']['Fixed Frame'] == config['overlay']['ros__parameters']['table_frame_id']
-    source = (PACKAGE_ROOT / 'billiards_vision' / 'overlay_node.py').read_text()
+    source = (PACKAGE_ROOT / 'billiards_vision' / 'nodes' / 'overlay.py').read_text()
     for topic in topics:
         assert f"'{topic.lstrip('/')}'" in source

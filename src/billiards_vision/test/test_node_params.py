@@ -5,7 +5,7 @@ import pytest
 import rclpy
 from rclpy.parameter import Parameter
 
-from billiards_vision.node_params import Param, declare_parameters
+from billiards_vision.ros.node_params import Param, declare_parameters
 
 DOMAIN = 71
 PARAMS = [

@@ -12,10 +12,10 @@ from sensor_msgs.msg import Image
 from visualization_msgs.msg import Marker, MarkerArray
 
 from billiards_interfaces.msg import Ball, BallArray, Pocket, Table
-from billiards_vision.image_bridge import cv2_to_imgmsg, imgmsg_to_cv2
-from billiards_vision.overlay import TABLE_BGR, BallMark, Scene, draw
-from billiards_vision.overlay_node import Overlay
-from billiards_vision.qos import LATCHED_QOS, RESULT_QOS, SENSOR_QOS
+from billiards_vision.ros.image_bridge import cv2_to_imgmsg, imgmsg_to_cv2
+from billiards_vision.web.overlay import TABLE_BGR, BallMark, Scene, draw
+from billiards_vision.nodes.overlay import Overlay
+from billiards_vision.ros.qos import LATCHED_QOS, RESULT_QOS, SENSOR_QOS
 from conftest import wait_for
 
 DOMAIN = 75

@@ -15,10 +15,10 @@ from rclpy.executors import MultiThreadedExecutor
 from rclpy.parameter import Parameter
 from sensor_msgs.msg import Image
 
-from billiards_vision.image_bridge import cv2_to_imgmsg
-from billiards_vision.qos import SENSOR_QOS
+from billiards_vision.ros.image_bridge import cv2_to_imgmsg
+from billiards_vision.ros.qos import SENSOR_QOS
 from billiards_vision.web import frames as frames_module
-from billiards_vision.web_video_node import WebVideoServer
+from billiards_vision.nodes.web_video_server import WebVideoServer
 from conftest import free_port, wait_for
 
 DOMAIN = 72

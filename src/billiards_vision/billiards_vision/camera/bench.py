@@ -52,7 +52,7 @@ def subscriber(seconds: float) -> None:
     import rclpy
     from sensor_msgs.msg import Image
 
-    from billiards_vision.qos import SENSOR_QOS
+    from billiards_vision.ros.qos import SENSOR_QOS
     rclpy.init()
     node = rclpy.create_node('bench_subscriber')
     latencies = []
@@ -75,7 +75,7 @@ def run_case(clip: str, mode: str, seconds: float, size: tuple = (0, 0)) -> dict
     from rclpy.executors import SingleThreadedExecutor
     from rclpy.parameter import Parameter
 
-    from billiards_vision.camera_driver_node import CameraDriver
+    from billiards_vision.nodes.camera_driver import CameraDriver
     sub = subprocess.Popen([sys.executable, '-m', 'billiards_vision.camera.bench', '--subscriber',
                             str(seconds + 120)], stdout=subprocess.PIPE, text=True)
     rclpy.init()

@@ -73,7 +73,7 @@ def parse_resolution(text: str) -> tuple:
 
 def qos_profile(kind: str):
     from rclpy.qos import QoSProfile, ReliabilityPolicy
-    from billiards_vision.qos import SENSOR_QOS
+    from billiards_vision.ros.qos import SENSOR_QOS
     reliability = ReliabilityPolicy.RELIABLE if kind == 'reliable' else ReliabilityPolicy.BEST_EFFORT
     return QoSProfile(history=SENSOR_QOS.history, depth=SENSOR_QOS.depth, reliability=reliability,
                       durability=SENSOR_QOS.durability)

@@ -17,12 +17,12 @@ import numpy as np
 from rclpy.node import Node
 from sensor_msgs.msg import CompressedImage, Image
 
-from . import image_bridge
-from .node_main import run_node
-from .node_params import Param, declare_parameters
-from .qos import qos_by_name
-from .web.frames import Frame, FrameError, TopicFrames
-from .web.server import ServerSettings, VideoServer
+from billiards_vision.ros import image_bridge
+from billiards_vision.ros.node_main import run_node
+from billiards_vision.ros.node_params import Param, declare_parameters
+from billiards_vision.ros.qos import qos_by_name
+from billiards_vision.web.frames import Frame, FrameError, TopicFrames
+from billiards_vision.web.server import ServerSettings, VideoServer
 
 IMAGE_TYPES = {'sensor_msgs/msg/Image': Image, 'sensor_msgs/msg/CompressedImage': CompressedImage}
 

@@ -31,12 +31,12 @@ from visualization_msgs.msg import Marker, MarkerArray
 
 from billiards_interfaces.msg import BallArray, CueStick, Table
 
-from . import image_bridge
-from .node_main import run_node
-from .node_params import Param, declare_parameters
-from .overlay import BallMark, Scene, ball_colour, draw
-from .qos import LATCHED_QOS, RESULT_QOS, SENSOR_QOS
-from .table_geometry import BALL_RADIUS_M, BALL_TYPES
+from billiards_vision.ros import image_bridge
+from billiards_vision.ros.node_main import run_node
+from billiards_vision.ros.node_params import Param, declare_parameters
+from billiards_vision.web.overlay import BallMark, Scene, ball_colour, draw
+from billiards_vision.ros.qos import LATCHED_QOS, RESULT_QOS, SENSOR_QOS
+from billiards_vision.table_geometry import BALL_RADIUS_M, BALL_TYPES
 
 PARAMS = [
     Param('max_rate', 15.0, 'highest rate of vision/image_annotated while no detections arrive [Hz]',

@@ -10,14 +10,14 @@ from __future__ import annotations
 from billiards_interfaces.msg import BallArray
 from sensor_msgs.msg import Image
 
-from . import image_bridge
-from .detection.balls import detect_balls
-from .detection.params import BallParams
-from .detection.pipeline import Detections, annotate
-from .detection_msgs import balls_to_msg
-from .detector_node import DetectorNode, image_to_bgr
-from .node_main import run_node
-from .qos import RESULT_QOS, SENSOR_QOS
+from billiards_vision.ros import image_bridge
+from billiards_vision.detection.balls import detect_balls
+from billiards_vision.detection.params import BallParams
+from billiards_vision.detection.pipeline import Detections, annotate
+from billiards_vision.ros.conversions import balls_to_msg
+from billiards_vision.nodes.detector_base import DetectorNode, image_to_bgr
+from billiards_vision.ros.node_main import run_node
+from billiards_vision.ros.qos import RESULT_QOS, SENSOR_QOS
 
 
 class BallDetectorNode(DetectorNode):

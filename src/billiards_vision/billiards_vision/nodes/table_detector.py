@@ -14,14 +14,14 @@ from billiards_interfaces.msg import Table
 from rclpy.time import Time
 from sensor_msgs.msg import Image
 
-from .detection.params import TableParams, make_params
-from .detection.table_tracker import TableTracker
-from .detection_msgs import table_to_msg
-from .detector_node import DetectorNode, image_to_bgr
-from .node_main import run_node
-from .node_params import Param
-from .qos import LATCHED_QOS, SENSOR_QOS
-from .table_geometry import TableGeometry
+from billiards_vision.detection.params import TableParams, make_params
+from billiards_vision.detection.table_tracker import TableTracker
+from billiards_vision.ros.conversions import table_to_msg
+from billiards_vision.nodes.detector_base import DetectorNode, image_to_bgr
+from billiards_vision.ros.node_main import run_node
+from billiards_vision.ros.node_params import Param
+from billiards_vision.ros.qos import LATCHED_QOS, SENSOR_QOS
+from billiards_vision.table_geometry import TableGeometry
 
 NODE_PARAMS = [
     Param('redetect_interval_s', 10.0, 'seconds between full table searches while the picture is unchanged',

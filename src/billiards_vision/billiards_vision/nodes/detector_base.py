@@ -12,11 +12,11 @@ from billiards_interfaces.msg import Table
 from rclpy.node import Node
 from sensor_msgs.msg import Image
 
-from . import image_bridge
-from .detection.params import knobs, make_params
-from .detection_msgs import table_from_msg
-from .node_params import Param, declare_parameters
-from .qos import LATCHED_QOS
+from billiards_vision.ros import image_bridge
+from billiards_vision.detection.params import knobs, make_params
+from billiards_vision.ros.conversions import table_from_msg
+from billiards_vision.ros.node_params import Param, declare_parameters
+from billiards_vision.ros.qos import LATCHED_QOS
 
 
 def params_from_knobs(cls, read_only: tuple = ()) -> list[Param]:

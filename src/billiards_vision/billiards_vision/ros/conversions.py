@@ -9,11 +9,11 @@ import cv2
 import numpy as np
 from billiards_interfaces.msg import Ball, BallArray, Pocket, Table
 
-from .detection.balls import BallDetection
-from .detection.colors import ClothModel
-from .detection.params import TableParams
-from .detection.table import TableDetection, table_from_corners
-from .table_geometry import BALL_RADIUS_M, POCKET_CORNER, apply_homography
+from billiards_vision.detection.balls import BallDetection
+from billiards_vision.detection.colors import ClothModel
+from billiards_vision.detection.params import TableParams
+from billiards_vision.detection.table import TableDetection, table_from_corners
+from billiards_vision.table_geometry import BALL_RADIUS_M, POCKET_CORNER, apply_homography
 
 TYPE_CODES = {'unknown': Ball.TYPE_UNKNOWN, 'cue': Ball.TYPE_CUE, 'eight': Ball.TYPE_EIGHT,
               'solid': Ball.TYPE_SOLID, 'stripe': Ball.TYPE_STRIPE}

@@ -21,16 +21,16 @@ from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 
-from .node_main import init_with_orderly_shutdown, spin_until_shutdown
+from billiards_vision.ros.node_main import init_with_orderly_shutdown, spin_until_shutdown
 
 # (node name, module) in start order; each module defines one rclpy Node subclass.
 GRAPH = (
-    ('camera_driver', 'billiards_vision.camera_driver_node'),
-    ('table_detector', 'billiards_vision.table_detector_node'),
-    ('ball_detector', 'billiards_vision.ball_detector_node'),
-    ('cue_detector', 'billiards_vision.cue_detector_node'),
-    ('overlay', 'billiards_vision.overlay_node'),
-    ('web_video_server', 'billiards_vision.web_video_node'),
+    ('camera_driver', 'billiards_vision.nodes.camera_driver'),
+    ('table_detector', 'billiards_vision.nodes.table_detector'),
+    ('ball_detector', 'billiards_vision.nodes.ball_detector'),
+    ('cue_detector', 'billiards_vision.nodes.cue_detector'),
+    ('overlay', 'billiards_vision.nodes.overlay'),
+    ('web_video_server', 'billiards_vision.nodes.web_video_server'),
 )
 
 
@@ -45,7 +45,8 @@ def node_class(module_name: str) -> type:
 
 
 def default_params_file() -> str:
-    here = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'config', 'billiards.yaml')
+    package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    here = os.path.join(package_root, 'config', 'billiards.yaml')
     if os.path.exists(here):  # source tree / symlink install
         return here
     from ament_index_python.packages import get_package_share_directory

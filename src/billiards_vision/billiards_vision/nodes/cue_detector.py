@@ -17,13 +17,13 @@ import time
 from billiards_interfaces.msg import BallArray, CueStick
 from sensor_msgs.msg import Image
 
-from .detection.cue import detect_cue
-from .detection.params import CueParams
-from .detection_msgs import balls_from_msg
-from .detector_node import DetectorNode, image_to_bgr
-from .node_main import run_node
-from .node_params import Param
-from .qos import RESULT_QOS, SENSOR_QOS
+from billiards_vision.detection.cue import detect_cue
+from billiards_vision.detection.params import CueParams
+from billiards_vision.ros.conversions import balls_from_msg
+from billiards_vision.nodes.detector_base import DetectorNode, image_to_bgr
+from billiards_vision.ros.node_main import run_node
+from billiards_vision.ros.node_params import Param
+from billiards_vision.ros.qos import RESULT_QOS, SENSOR_QOS
 
 NODE_PARAMS = [
     Param('balls_timeout_s', 1.0, 'without a BallArray for this long, images are processed without balls',

@@ -29,10 +29,10 @@ from billiards_vision.camera.calibration import (URL_FORMS, load_camera_info, sc
                                                  url_to_path)
 from billiards_vision.camera.capture import MODES, Capture, CaptureConfig, FrameHandoff
 from billiards_vision.camera.video_file import VideoFileSource
-from billiards_vision.image_bridge import cv2_to_imgmsg
-from billiards_vision.node_main import run_node
-from billiards_vision.node_params import Param, declare_parameters
-from billiards_vision.qos import LATCHED_QOS, RESULT_QOS, SENSOR_QOS
+from billiards_vision.ros.image_bridge import cv2_to_imgmsg
+from billiards_vision.ros.node_main import run_node
+from billiards_vision.ros.node_params import Param, declare_parameters
+from billiards_vision.ros.qos import LATCHED_QOS, RESULT_QOS, SENSOR_QOS
 
 DEFAULT_CAPTURE_MODE = 'auto'  # from `python -m billiards_vision.camera.bench`; see the README
 _LEVELS = {'streaming': DiagnosticStatus.OK, 'ended': DiagnosticStatus.OK,

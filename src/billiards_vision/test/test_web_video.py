@@ -15,13 +15,18 @@ import cv2
 import numpy as np
 import pytest
 import rclpy
+import rclpy.duration
 from hypothesis import HealthCheck, given, settings, strategies as st
 from rclpy.executors import MultiThreadedExecutor
+from billiards_interfaces.msg import BallArray
+from diagnostic_msgs.msg import DiagnosticArray
+from prometheus_client.parser import text_string_to_metric_families
 from rclpy.parameter import Parameter
 from sensor_msgs.msg import Image
+from std_msgs.msg import String
 
 from billiards_vision.ros.image_bridge import cv2_to_imgmsg
-from billiards_vision.ros.qos import SENSOR_QOS
+from billiards_vision.ros.qos import LATCHED_QOS, RESULT_QOS, SENSOR_QOS
 from billiards_vision.web import frames as frames_module
 from billiards_vision.nodes.web_video_server import WebVideoServer
 from conftest import free_port, wait_for
@@ -423,3 +428,44 @@ def test_fuzzed_requests_never_fail_or_leak(tmp_path, monkeypatch):
     assert not errors.records, [r.getMessage() for r in errors.records]
     assert answers[400] and answers[200], answers  # the fuzz reached both refusals and real answers
     assert list(tmp_path.iterdir()) == []
+
+
+def test_metrics_health_and_diagnostics_agree(server):
+    """Result-topic rates from header stamps and the camera's status reach /metrics, /health and /diagnostics."""
+    port, web, camera, cam_node = server
+    balls_pub = cam_node.create_publisher(BallArray, 'balls', RESULT_QOS)
+    status_pub = cam_node.create_publisher(String, 'camera/status', LATCHED_QOS)
+    diagnostics = []
+    cam_node.create_subscription(DiagnosticArray, '/diagnostics', diagnostics.append, RESULT_QOS)
+
+    def publish_balls():
+        msg = BallArray()
+        msg.header.stamp = (cam_node.get_clock().now() - rclpy.duration.Duration(seconds=0.05)).to_msg()
+        balls_pub.publish(msg)
+
+    cam_node.create_timer(0.05, publish_balls)
+    status_pub.publish(String(data=json.dumps({'state': 'streaming', 'fps': 29.5, 'frames': 100, 'dropped': 2,
+                                               'reconnects': 1})))
+    snapshot(port, '/snapshot?topic=/camera/image_raw')  # one topic with frames and bytes sent
+
+    def families():
+        text = get(port, '/metrics')[2].decode()
+        return {s.name + str(sorted(s.labels.items())): s.value
+                for f in text_string_to_metric_families(text) for s in f.samples}
+
+    assert wait_for(lambda: families().get("billiards_result_rate_hz[('topic', 'balls')]", 0) > 5, timeout=10)
+    values = families()
+    assert 0.04 < values["billiards_result_latency_seconds[('topic', 'balls')]"] < 1.0
+    assert values["billiards_result_rate_hz[('topic', 'cue')]"] == 0
+    assert values['billiards_camera_fps[]'] == 29.5 and values['billiards_camera_dropped[]'] == 2
+    assert values["billiards_camera_state[('state', 'streaming')]"] == 1
+    topic = "[('topic', '/camera/image_raw')]"
+    assert values['billiards_web_frames_received_total' + topic] > 0
+    assert values['billiards_web_frames_sent_total' + topic] >= 1
+    assert values['billiards_web_bytes_sent_total' + topic] > 1000
+    assert values['billiards_web_encode_seconds_count' + topic] >= 1
+    health = json.loads(get(port, '/health')[2])
+    assert health['camera']['fps'] == 29.5 and health['results']['balls']['rate_hz'] > 5
+    assert health['topics']['/camera/image_raw']['frames_sent'] >= 1
+    assert wait_for(lambda: any(s.name == 'web_video_server: balls rate' and float(
+        {v.key: v.value for v in s.values}['rate_hz']) > 5 for d in diagnostics for s in d.status), timeout=5)

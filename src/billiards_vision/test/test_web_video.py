@@ -1,6 +1,7 @@
 # Copyright 2026 The billiards_vision authors
 # SPDX-License-Identifier: Apache-2.0
 """web_video_server: MJPEG of image topics, shared encoding, no backlog, clear errors."""
+import asyncio
 import collections
 import contextlib
 import http.client
@@ -469,3 +470,44 @@ def test_metrics_health_and_diagnostics_agree(server):
     assert health['topics']['/camera/image_raw']['frames_sent'] >= 1
     assert wait_for(lambda: any(s.name == 'web_video_server: balls rate' and float(
         {v.key: v.value for v in s.values}['rate_hz']) > 5 for d in diagnostics for s in d.status), timeout=5)
+
+
+async def _read_parts(port, count: int, pause: float = 0.0, progress=None) -> int:
+    """Read `count` MJPEG parts of /camera/image_raw (sleeping `pause` after each); returns the parts read."""
+    reader, writer = await asyncio.open_connection('127.0.0.1', port, limit=1 << 20)
+    writer.write(b'GET /stream?topic=/camera/image_raw HTTP/1.1\r\nHost: t\r\n\r\n')
+    try:
+        assert (await reader.readuntil(b'\r\n\r\n')).startswith(b'HTTP/1.1 200')
+        for n in range(count):
+            head = await reader.readuntil(b'\r\n\r\n')
+            length = int(head.lower().split(b'content-length:')[1].split(b'\r\n')[0])
+            await reader.readexactly(length + 2)
+            if progress is not None:
+                progress[0] = n + 1
+            await asyncio.sleep(pause)
+    finally:
+        writer.close()
+    return count
+
+
+def test_twenty_clients_share_encodes_and_a_slow_one_holds_nobody_back():
+    """20 concurrent streams on loopback: all served, one encode per frame, and 19 clients read 30 parts
+    each while a client reading one part a second is still at its first few."""
+    with running_server(max_clients=25) as (port, web, *_):
+        snapshot(port, '/snapshot?topic=/camera/image_raw')  # subscribed and frames flowing
+        slow = [0]
+
+        async def run():
+            slow_task = asyncio.ensure_future(_read_parts(port, 10, pause=1.0, progress=slow))
+            fast = await asyncio.wait_for(asyncio.gather(*(_read_parts(port, 30) for _ in range(19))), 60)
+            slow_at_end = slow[0]
+            slow_task.cancel()
+            return fast, slow_at_end
+
+        fast, slow_at_end = asyncio.run(run())
+        assert fast == [30] * 19
+        assert 1 <= slow_at_end <= 5  # the others got 30 frames while it read a handful
+        topic = json.loads(get(port, '/health')[2])['topics']['/camera/image_raw']
+        assert topic['frames_sent'] >= 19 * 30
+        assert topic['encodes'] <= topic['frames_received']  # one encode per frame, not per client
+        assert wait_for(lambda: web.server.clients == 0, timeout=5)

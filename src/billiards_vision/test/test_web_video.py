@@ -22,13 +22,16 @@ from rclpy.executors import MultiThreadedExecutor
 from billiards_interfaces.msg import BallArray
 from diagnostic_msgs.msg import DiagnosticArray
 from prometheus_client.parser import text_string_to_metric_families
+from rclpy.exceptions import InvalidTopicNameException
 from rclpy.parameter import Parameter
+from rclpy.validate_full_topic_name import validate_full_topic_name
 from sensor_msgs.msg import Image
 from std_msgs.msg import String
 
 from billiards_vision.ros.image_bridge import cv2_to_imgmsg
 from billiards_vision.ros.qos import LATCHED_QOS, RESULT_QOS, SENSOR_QOS
 from billiards_vision.web import frames as frames_module
+from billiards_vision.web.server import topic_name_problem
 from billiards_vision.nodes.web_video_server import WebVideoServer
 from conftest import free_port, wait_for
 
@@ -511,3 +514,15 @@ def test_twenty_clients_share_encodes_and_a_slow_one_holds_nobody_back():
         assert topic['frames_sent'] >= 19 * 30
         assert topic['encodes'] <= topic['frames_received']  # one encode per frame, not per client
         assert wait_for(lambda: web.server.clients == 0, timeout=5)
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(name=st.one_of(st.from_regex(r'\A(/[A-Za-z0-9_~{}.é-]{0,6}){0,4}/?\Z'), st.text(max_size=12).map('/'.__add__),
+                      st.integers(240, 260).map(lambda n: '/' + 'a' * (n - 1))))
+def test_topic_rules_match_rclpy(name):
+    """The server's own check accepts exactly the fully qualified names rclpy accepts."""
+    try:
+        accepted = validate_full_topic_name(name)
+    except InvalidTopicNameException:
+        accepted = False
+    assert (topic_name_problem(name) is None) == bool(accepted), (name, topic_name_problem(name))

@@ -19,6 +19,7 @@ CONSOLE_SCRIPTS = {
     'evaluate': 'billiards_vision.tools.evaluate:main',
     'detect_image': 'billiards_vision.tools.detect_image:main',
     'bench_transport': 'billiards_vision.tools.bench_transport:main',
+    'record': 'billiards_vision.tools.record:main',
 }
 
 setup(

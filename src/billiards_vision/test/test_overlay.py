@@ -5,6 +5,8 @@ import threading
 
 import numpy as np
 import rclpy
+import time
+
 from rclpy.parameter import Parameter
 from geometry_msgs.msg import Point
 from rclpy.executors import MultiThreadedExecutor
@@ -13,7 +15,7 @@ from visualization_msgs.msg import Marker, MarkerArray
 
 from billiards_interfaces.msg import Ball, BallArray, Pocket, Table
 from billiards_vision.ros.image_bridge import cv2_to_imgmsg, imgmsg_to_cv2
-from billiards_vision.web.overlay import TABLE_BGR, BallMark, Scene, draw
+from billiards_vision.web.overlay import TABLE_BGR, BallMark, NewestResults, Scene, draw, results_text
 from billiards_vision.nodes.overlay import Overlay
 from billiards_vision.ros.qos import LATCHED_QOS, RESULT_QOS, SENSOR_QOS
 from conftest import wait_for
@@ -42,8 +44,6 @@ def test_draw_marks_balls_table_and_cue():
 def test_node_publishes_annotated_image_and_markers():
     context = rclpy.Context()
     rclpy.init(context=context, domain_id=DOMAIN)
-    # A long stale_after keeps the no-detection fallback quiet: every annotated frame below
-    # comes from a BallArray being drawn on its own frame.
     overlay = Overlay(context=context, parameter_overrides=[Parameter('stale_after', value=10.0)])
     peer = rclpy.create_node('overlay_peer', context=context)
     executor = MultiThreadedExecutor(context=context)
@@ -88,28 +88,81 @@ def test_node_publishes_annotated_image_and_markers():
         assert (sphere.pose.position.x, sphere.pose.position.y) == (0.1, 0.2)
         assert np.allclose((sphere.color.r, sphere.color.g, sphere.color.b), 245 / 255)  # cue ball white
 
-        # A detection that arrives late is drawn on the frame it was computed from.
-        old, new = peer.get_clock().now().to_msg(), None
-        first = cv2_to_imgmsg(np.full((360, 640, 3), 10, np.uint8), 'bgr8')
-        first.header.stamp = old
-        image_pub.publish(first)
-        for _ in range(3):
-            later = cv2_to_imgmsg(np.full((360, 640, 3), 200, np.uint8), 'bgr8')
-            later.header.stamp = new = peer.get_clock().now().to_msg()
-            image_pub.publish(later)
-        assert wait_for(lambda: overlay.frames and overlay.frames[-1][0] == new.sec + new.nanosec * 1e-9, 10)
-        balls.header.stamp = old
-        balls_pub.publish(balls)
-
-        def drawn_on_old_frame():
-            return [m for m in list(annotated)
-                    if (m.header.stamp.sec, m.header.stamp.nanosec) == (old.sec, old.nanosec)]
-
-        assert wait_for(drawn_on_old_frame, timeout=10)
-        assert imgmsg_to_cv2(drawn_on_old_frame()[-1])[200, 300].tolist() == [10, 10, 10]  # old frame's pixels
     finally:
         executor.shutdown()
         overlay.destroy_node()
         peer.destroy_node()
         rclpy.shutdown(context=context)
         thread.join(timeout=5)
+
+
+def test_results_text_never_says_zero_for_late_results():
+    assert results_text(None, None, 1.0, True) == 'no ball results yet'
+    assert results_text(15, 0.04, 1.0, True) == '15 balls, results 0.0 s old'
+    assert results_text(15, 2.5, 1.0, True) == '15 balls, results 2.5 s old (STALE)'
+    assert results_text(1, -0.2, 1.0, False) == '1 ball, results 0.0 s old - no table'
+    newest = NewestResults()
+    assert newest.update('balls', 10.0, 'fifteen') and not newest.update('balls', 9.5, 'late and older')
+    assert newest.get('balls') == (10.0, 'fifteen') and newest.get('cue') == (None, None)
+
+
+def test_annotated_stream_at_camera_rate_keeps_balls_when_the_detector_lags():
+    """The race behind "0 balls" over a full rack: the ball detector lags the camera by more than
+    `stale_after` (a loaded machine). Every annotated frame after the first BallArray must show the
+    balls and say how old they are; frames flow at the camera rate, not the detector's."""
+    context = rclpy.Context()
+    rclpy.init(context=context, domain_id=DOMAIN + 1)
+    overlay = Overlay(context=context, parameter_overrides=[Parameter('stale_after', value=0.5)])
+    peer = rclpy.create_node('overlay_peer', context=context)
+    executor = MultiThreadedExecutor(context=context)
+    executor.add_node(overlay)
+    executor.add_node(peer)
+    thread = threading.Thread(target=executor.spin, daemon=True)
+    thread.start()
+    try:
+        annotated = []
+        peer.create_subscription(Image, 'vision/image_annotated', annotated.append, SENSOR_QOS)
+        image_pub = peer.create_publisher(Image, 'camera/image_raw', SENSOR_QOS)
+        balls_pub = peer.create_publisher(BallArray, 'balls', RESULT_QOS)
+        table_pub = peer.create_publisher(Table, 'table', LATCHED_QOS)
+        table = Table(found=True, corners_px=[40., 30., 600., 30., 600., 330., 40., 330.], length_m=2.54,
+                      width_m=1.27)
+        table_pub.publish(table)
+        rack = BallArray(balls=[Ball(x_px=100. + 30 * i, y_px=180., radius_px=10., type=Ball.TYPE_SOLID,
+                                     number=1 + i % 7) for i in range(15)])
+        assert wait_for(lambda: overlay.image_pub.get_subscription_count() > 0, timeout=10)
+        stamps, first_balls, balls_sent = [], None, 0
+        start = time.monotonic()
+        while time.monotonic() - start < 4.0:  # 20 fps camera, detector 1.2 s behind, one result a second
+            frame = cv2_to_imgmsg(np.full((360, 640, 3), 60, np.uint8), 'bgr8')
+            frame.header.stamp = peer.get_clock().now().to_msg()
+            stamps.append(frame.header.stamp)
+            image_pub.publish(frame)
+            lag = 24  # frames = 1.2 s at 20 fps
+            if len(stamps) > lag and (len(stamps) - lag) % 20 == 1:
+                rack.header.stamp = stamps[-1 - lag]
+                balls_pub.publish(rack)
+                balls_sent += 1
+                first_balls = first_balls or len(stamps)
+            time.sleep(0.05)
+        assert balls_sent >= 2
+        # Frames sent well after the first result (it has surely arrived by then) must all show the rack.
+        settled = _seconds(stamps[first_balls + 4])
+        time.sleep(0.3)
+        shown = [m for m in list(annotated) if _seconds(m.header.stamp) >= settled]
+        assert len(shown) > 3 * balls_sent  # the camera's pace, not the detector's
+        for msg in shown:
+            ring = imgmsg_to_cv2(msg)[180, 100 + 30 * 7 + 12]  # just outside the eighth ball
+            assert tuple(ring) != (60, 60, 60), 'a frame was drawn without the balls the detector reported'
+        line = overlay.results_line(_seconds(stamps[-1]))
+        assert line.startswith('15 balls, results ') and line.endswith('s old (STALE)'), line
+    finally:
+        executor.shutdown()
+        overlay.destroy_node()
+        peer.destroy_node()
+        rclpy.shutdown(context=context)
+        thread.join(timeout=5)
+
+
+def _seconds(stamp) -> float:
+    return stamp.sec + stamp.nanosec * 1e-9

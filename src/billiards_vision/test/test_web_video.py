@@ -1,23 +1,37 @@
 # Copyright 2026 The billiards_vision authors
 # SPDX-License-Identifier: Apache-2.0
 """web_video_server: MJPEG of image topics, shared encoding, no backlog, clear errors."""
+import asyncio
+import collections
+import contextlib
 import http.client
 import json
+import logging
 import socket
 import threading
 import time
+from urllib.parse import quote
 
 import cv2
 import numpy as np
 import pytest
 import rclpy
+import rclpy.duration
+from hypothesis import HealthCheck, given, settings, strategies as st
 from rclpy.executors import MultiThreadedExecutor
+from billiards_interfaces.msg import BallArray
+from diagnostic_msgs.msg import DiagnosticArray
+from prometheus_client.parser import text_string_to_metric_families
+from rclpy.exceptions import InvalidTopicNameException
 from rclpy.parameter import Parameter
+from rclpy.validate_full_topic_name import validate_full_topic_name
 from sensor_msgs.msg import Image
+from std_msgs.msg import String
 
 from billiards_vision.ros.image_bridge import cv2_to_imgmsg
-from billiards_vision.ros.qos import SENSOR_QOS
+from billiards_vision.ros.qos import LATCHED_QOS, RESULT_QOS, SENSOR_QOS
 from billiards_vision.web import frames as frames_module
+from billiards_vision.web.server import topic_name_problem
 from billiards_vision.nodes.web_video_server import WebVideoServer
 from conftest import free_port, wait_for
 
@@ -42,14 +56,16 @@ class Camera:
         self.pub.publish(msg)
 
 
-@pytest.fixture
-def server():
+@contextlib.contextmanager
+def running_server(**params):
+    """A WebVideoServer and a fake camera on one executor; yields (port, web, camera, camera node)."""
     context = rclpy.Context()
     rclpy.init(context=context, domain_id=DOMAIN)
     port = free_port()
+    params = {'snapshot_timeout': 0.5, 'unsubscribe_after': 0.5, **params}
     web = WebVideoServer(context=context, parameter_overrides=[
-        Parameter('port', value=port), Parameter('address', value='127.0.0.1'),
-        Parameter('snapshot_timeout', value=0.5), Parameter('unsubscribe_after', value=0.5)])
+        Parameter('port', value=port), Parameter('address', value='127.0.0.1')] +
+        [Parameter(k, value=v) for k, v in params.items()])
     cam_node = rclpy.create_node('fake_camera', context=context)
     camera = Camera(cam_node)
     executor = MultiThreadedExecutor(context=context)
@@ -57,12 +73,20 @@ def server():
     executor.add_node(cam_node)
     thread = threading.Thread(target=executor.spin, daemon=True)
     thread.start()
-    yield port, web, camera, cam_node
-    executor.shutdown()
-    web.destroy_node()
-    cam_node.destroy_node()
-    rclpy.shutdown(context=context)
-    thread.join(timeout=5)
+    try:
+        yield port, web, camera, cam_node
+    finally:
+        executor.shutdown()
+        web.destroy_node()
+        cam_node.destroy_node()
+        rclpy.shutdown(context=context)
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def server():
+    with running_server() as running:
+        yield running
 
 
 def get(port, path):
@@ -226,3 +250,279 @@ def test_malformed_and_depth_images(server):
     # The server is still healthy and streaming the good topic.
     assert snapshot(port, '/snapshot?topic=/camera/image_raw')[0] == 200
     cam_node.destroy_timer(timer)
+
+
+def raw_request(port, head: bytes, stream: bool = False, timeout: float = 10.0) -> tuple[int, bytes]:
+    """Send raw request bytes; return (status, body). For a 200 stream only the headers are read."""
+    with socket.create_connection(('127.0.0.1', port), timeout=timeout) as sock:
+        sock.sendall(head)
+        data = b''
+        while True:
+            if b'\r\n\r\n' in data and (stream and data.startswith(b'HTTP/1.1 200') or
+                                        len(data) > 1 << 20):
+                break
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    status = int(data.split(b' ', 2)[1])
+    return status, data.partition(b'\r\n\r\n')[2]
+
+
+def get_request(target: bytes, extra: bytes = b'', method: bytes = b'GET') -> bytes:
+    return method + b' ' + target + b' HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n' + extra + b'\r\n'
+
+
+def test_invalid_topic_names_get_400_before_ros(server):
+    port, *_ = server
+    for topic, words in (('../../etc', b'invalid topic name'), ('/a//b', b'empty token'),
+                         ('/1camera', b'starts with a digit'), ('/caf%C3%A9', b'ASCII letters'),
+                         ('/x' * 130, b'longer than 247')):
+        status, body = raw_request(port, get_request(f'/stream?topic={topic}'.encode()))
+        assert status == 400 and words in body and b'e.g. /camera/image_raw' in body, (topic, body)
+
+
+def test_topic_list_shows_only_other_nodes_publishers(server):
+    port, web, *_ = server
+    conn, resp = open_stream(port, 'topic=/nope')  # nobody publishes it: the stream waits
+    assert resp.status == 200
+    assert wait_for(lambda: '/nope' in json.loads(get(port, '/health')[2])['topics'], timeout=5)
+    assert any(name == '/nope' for name, _ in web.get_topic_names_and_types())  # our subscription exists
+    names = [t['name'] for t in json.loads(get(port, '/topics')[2])]
+    assert '/camera/image_raw' in names and '/nope' not in names
+    assert b'/nope' not in get(port, '/')[2]
+    conn.close()
+    status, _, body = get(port, '/stream?topic=/balls')  # a topic of another type
+    assert status in (200, 400)  # nobody publishes /balls here, so it may wait
+
+
+def test_topic_and_client_limits_answer_503_with_reason():
+    with running_server(max_topics=2, max_clients=3, unsubscribe_after=30.0) as (port, web, *_):
+        first = [open_stream(port, f'topic=/wait/t{i}') for i in range(2)]
+        assert all(resp.status == 200 for _, resp in first)
+        status, body = raw_request(port, get_request(b'/stream?topic=/wait/t2'))
+        assert status == 503 and b'max_topics' in body
+        assert web.subscription_count() == 2
+        third = open_stream(port, 'topic=/wait/t1')  # a topic already followed is fine
+        assert third[1].status == 200
+        status, body = raw_request(port, get_request(b'/stream?topic=/wait/t1'))
+        assert status == 503 and b'max_clients' in body
+        for conn, resp in first + [third]:
+            resp.close()
+            conn.close()
+        assert wait_for(lambda: json.loads(get(port, '/health')[2])['clients'] == 0, timeout=5)
+        # Idle subscriptions make room for a new topic at once, not after unsubscribe_after.
+        conn, resp = open_stream(port, 'topic=/wait/t3')
+        assert resp.status == 200 and web.subscription_count() <= 2
+        resp.close()
+        conn.close()
+        metrics = get(port, '/metrics')[2].decode()
+        assert 'billiards_web_refused_total{limit="max_topics"} 1.0' in metrics
+        assert 'billiards_web_refused_total{limit="max_clients"} 1.0' in metrics
+
+
+def test_bad_method_body_and_oversized_headers_get_4xx(server):
+    port, *_ = server
+    for method in (b'POST', b'PUT', b'DELETE', b'PATCH'):
+        status, body = raw_request(port, get_request(b'/health', method=method))
+        assert status == 405 and b'use GET' in body, method
+    assert 400 <= raw_request(port, get_request(b'/health', method=b'BREW'))[0] < 500  # not an HTTP method
+    status, body = raw_request(port, get_request(b'/health', b'Content-Length: 5\r\n') + b'hello')
+    assert status == 400 and b'no body' in body
+    status, body = raw_request(port, get_request(b'/stream?topic=/camera/image_raw',
+                                                 b'Transfer-Encoding: chunked\r\n') + b'5\r\nhello\r\n0\r\n\r\n')
+    assert status == 400 and b'no body' in body
+    status, _ = raw_request(port, get_request(b'/health', b'X-Big: ' + b'a' * 20000 + b'\r\n'))
+    assert 400 <= status < 500
+    status, _ = raw_request(port, get_request(b'/topics?' + b'a' * 20000))
+    assert 400 <= status < 500
+    status, _ = raw_request(port, get_request(b'/health', b''.join(b'X-%d: 1\r\n' % i for i in range(500))))
+    assert 400 <= status < 500
+
+
+def test_never_serves_files(server, tmp_path):
+    port, *_ = server
+    for target in (b'/../../etc/passwd', b'/%2e%2e/%2e%2e/etc/passwd', b'/config/billiards.yaml',
+                   b'/static/../setup.py', b'//etc/passwd', b'/stream_viewer/../../etc/passwd'):
+        status, body = raw_request(port, get_request(target))
+        assert 400 <= status < 500 and b'root:' not in body and b'ros__parameters' not in body, target
+
+
+# ---- property-based fuzzing through the real server -----------------------------------------
+
+KEYS = ('topic', 'type', 'width', 'height', 'quality', 'fps', 'invert', 'qos_profile', 'default_transport')
+PATHS = ('/', '/stream', '/snapshot', '/stream_viewer', '/topics', '/health', '/metrics')
+ALLOWED_503 = (b'no image on', b'max_topics', b'max_clients')
+
+
+def _topics():
+    ros_names = st.from_regex(r'\A(/[A-Za-z_][A-Za-z0-9_]{0,8}){1,3}\Z')
+    named = st.sampled_from(['/camera/image_raw', 'camera/image_raw', '/nope', '/balls', '/', '//', '../../etc',
+                             '/camera/image_raw/compressed', '/~x', '/{a}', '/a/1b', '/a/', '/' + 'x' * 300])
+    # Names that are almost right: one character of any kind put into a valid name.
+    mangled = st.tuples(ros_names, st.characters(), st.integers(0, 30)).map(lambda t: t[0][:t[2]] + t[1] + t[0][t[2]:])
+    return st.one_of(named, ros_names, mangled, st.text(max_size=20))
+
+
+def _values():
+    huge = st.integers(min_value=-10 ** 40, max_value=10 ** 40).map(str)
+    digits = st.integers(min_value=1, max_value=6000).map(lambda n: '9' * n)
+    words = st.sampled_from(['', 'mjpeg', 'png', 'h264', 'true', 'false', 'sensor_data', 'default', 'compressed',
+                             'raw', 'nan', 'inf', '-inf', '1e999', '0x10', '١٢', ' 5 ', '5.5', '0'])
+    floats = st.floats(allow_nan=True, allow_infinity=True).map(repr)
+    return st.one_of(st.text(max_size=30), huge, digits, _topics(), words, floats)
+
+
+def _encode_part(text: str, mode: int) -> str:
+    if mode == 0:
+        return quote(text, safe='')
+    if mode == 1:  # raw bytes as far as the request line allows, the rest percent-encoded
+        return quote(text, safe="/:@!$&'()*+,;=?~-._")
+    return quote(text, safe='') + '%' + 'zz%f%c3%28%00'[mode % 5:]  # broken percent-encodings
+
+
+@st.composite
+def requests(draw):
+    path = draw(st.one_of(st.sampled_from(PATHS), st.text(max_size=20).map(lambda t: '/' + quote(t))))
+    pairs = []
+    if draw(st.integers(0, 3)):  # mostly a topic, the parameter that reaches ROS
+        pairs.append(('topic', draw(_topics()), draw(st.integers(0, 1))))
+    pairs += draw(st.lists(st.tuples(st.one_of(st.sampled_from(KEYS), st.text(max_size=8)), _values(),
+                                     st.integers(0, 6)), max_size=5))
+    if draw(st.booleans()):  # the same keys again, possibly empty
+        pairs += [(k, draw(st.sampled_from(['', '0', '/nope'])), 0) for k, _, _ in pairs[:2]]
+    query = '&'.join(_encode_part(k, m) + ('' if m == 6 else '=' + _encode_part(v, m)) for k, v, m in pairs)
+    return (path + ('?' + query if query or draw(st.booleans()) else '')).encode()
+
+
+class ErrorLog(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.records = []
+
+    def emit(self, record):
+        self.records.append(record)
+
+
+def test_fuzzed_requests_never_fail_or_leak(tmp_path, monkeypatch):
+    """Random paths and query strings: never a 5xx (except the documented 503s), no logged exception,
+    every subscription dropped after the clients leave, nothing written to the working directory."""
+    monkeypatch.chdir(tmp_path)
+    errors = ErrorLog()
+    for name in ('aiohttp', 'asyncio', 'web_video_server'):
+        logging.getLogger(name).addHandler(errors)
+    answers = collections.Counter()
+    try:
+        with running_server(unsubscribe_after=0.0, snapshot_timeout=0.1, max_topics=4) as (port, web, *_):
+            @settings(max_examples=300, deadline=None, database=None,
+                      suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+            @given(target=requests())
+            def one(target):
+                status, body = raw_request(port, get_request(target), stream=True)
+                answers[status] += 1
+                assert status < 500 or (status == 503 and any(w in body for w in ALLOWED_503)), (target, body)
+                assert not errors.records, (target, [r.getMessage() for r in errors.records])
+
+            one()
+            assert wait_for(lambda: web.server.clients == 0, timeout=5)
+            assert wait_for(lambda: web.subscription_count() == 0, timeout=5), web.health()['topics']
+    finally:
+        for name in ('aiohttp', 'asyncio', 'web_video_server'):
+            logging.getLogger(name).removeHandler(errors)
+    assert not errors.records, [r.getMessage() for r in errors.records]
+    assert answers[400] and answers[200], answers  # the fuzz reached both refusals and real answers
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_metrics_health_and_diagnostics_agree(server):
+    """Result-topic rates from header stamps and the camera's status reach /metrics, /health and /diagnostics."""
+    port, web, camera, cam_node = server
+    balls_pub = cam_node.create_publisher(BallArray, 'balls', RESULT_QOS)
+    status_pub = cam_node.create_publisher(String, 'camera/status', LATCHED_QOS)
+    diagnostics = []
+    cam_node.create_subscription(DiagnosticArray, '/diagnostics', diagnostics.append, RESULT_QOS)
+
+    def publish_balls():
+        msg = BallArray()
+        msg.header.stamp = (cam_node.get_clock().now() - rclpy.duration.Duration(seconds=0.05)).to_msg()
+        balls_pub.publish(msg)
+
+    cam_node.create_timer(0.05, publish_balls)
+    status_pub.publish(String(data=json.dumps({'state': 'streaming', 'fps': 29.5, 'frames': 100, 'dropped': 2,
+                                               'reconnects': 1})))
+    snapshot(port, '/snapshot?topic=/camera/image_raw')  # one topic with frames and bytes sent
+
+    def families():
+        text = get(port, '/metrics')[2].decode()
+        return {s.name + str(sorted(s.labels.items())): s.value
+                for f in text_string_to_metric_families(text) for s in f.samples}
+
+    assert wait_for(lambda: families().get("billiards_result_rate_hz[('topic', 'balls')]", 0) > 5, timeout=10)
+    values = families()
+    assert 0.04 < values["billiards_result_latency_seconds[('topic', 'balls')]"] < 1.0
+    assert values["billiards_result_rate_hz[('topic', 'cue')]"] == 0
+    assert values['billiards_camera_fps[]'] == 29.5 and values['billiards_camera_dropped[]'] == 2
+    assert values["billiards_camera_state[('state', 'streaming')]"] == 1
+    topic = "[('topic', '/camera/image_raw')]"
+    assert values['billiards_web_frames_received_total' + topic] > 0
+    assert values['billiards_web_frames_sent_total' + topic] >= 1
+    assert values['billiards_web_bytes_sent_total' + topic] > 1000
+    assert values['billiards_web_encode_seconds_count' + topic] >= 1
+    health = json.loads(get(port, '/health')[2])
+    assert health['camera']['fps'] == 29.5 and health['results']['balls']['rate_hz'] > 5
+    assert health['topics']['/camera/image_raw']['frames_sent'] >= 1
+    assert wait_for(lambda: any(s.name == 'web_video_server: balls rate' and float(
+        {v.key: v.value for v in s.values}['rate_hz']) > 5 for d in diagnostics for s in d.status), timeout=5)
+
+
+async def _read_parts(port, count: int, pause: float = 0.0, progress=None) -> int:
+    """Read `count` MJPEG parts of /camera/image_raw (sleeping `pause` after each); returns the parts read."""
+    reader, writer = await asyncio.open_connection('127.0.0.1', port, limit=1 << 20)
+    writer.write(b'GET /stream?topic=/camera/image_raw HTTP/1.1\r\nHost: t\r\n\r\n')
+    try:
+        assert (await reader.readuntil(b'\r\n\r\n')).startswith(b'HTTP/1.1 200')
+        for n in range(count):
+            head = await reader.readuntil(b'\r\n\r\n')
+            length = int(head.lower().split(b'content-length:')[1].split(b'\r\n')[0])
+            await reader.readexactly(length + 2)
+            if progress is not None:
+                progress[0] = n + 1
+            await asyncio.sleep(pause)
+    finally:
+        writer.close()
+    return count
+
+
+def test_twenty_clients_share_encodes_and_a_slow_one_holds_nobody_back():
+    """20 concurrent streams on loopback: all served, one encode per frame, and 19 clients read 30 parts
+    each while a client reading one part a second is still at its first few."""
+    with running_server(max_clients=25) as (port, web, *_):
+        snapshot(port, '/snapshot?topic=/camera/image_raw')  # subscribed and frames flowing
+        slow = [0]
+
+        async def run():
+            slow_task = asyncio.ensure_future(_read_parts(port, 10, pause=1.0, progress=slow))
+            fast = await asyncio.wait_for(asyncio.gather(*(_read_parts(port, 30) for _ in range(19))), 60)
+            slow_at_end = slow[0]
+            slow_task.cancel()
+            return fast, slow_at_end
+
+        fast, slow_at_end = asyncio.run(run())
+        assert fast == [30] * 19
+        assert 1 <= slow_at_end <= 5  # the others got 30 frames while it read a handful
+        topic = json.loads(get(port, '/health')[2])['topics']['/camera/image_raw']
+        assert topic['frames_sent'] >= 19 * 30
+        assert topic['encodes'] <= topic['frames_received']  # one encode per frame, not per client
+        assert wait_for(lambda: web.server.clients == 0, timeout=5)
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(name=st.one_of(st.from_regex(r'\A(/[A-Za-z0-9_~{}.é-]{0,6}){0,4}/?\Z'), st.text(max_size=12).map('/'.__add__),
+                      st.integers(240, 260).map(lambda n: '/' + 'a' * (n - 1))))
+def test_topic_rules_match_rclpy(name):
+    """The server's own check accepts exactly the fully qualified names rclpy accepts."""
+    try:
+        accepted = validate_full_topic_name(name)
+    except InvalidTopicNameException:
+        accepted = False
+    assert (topic_name_problem(name) is None) == bool(accepted), (name, topic_name_problem(name))

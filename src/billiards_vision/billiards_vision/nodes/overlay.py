@@ -6,16 +6,15 @@ Publishes `vision/image_annotated` (only while someone watches it) and
 `vision/markers` (MarkerArray in the `table` frame: cloth outline, pockets,
 balls as spheres, the cue as an arrow).
 
-Detection takes longer than a frame period, so drawing the newest image with
-the newest balls would put them where they were a second ago. Instead recent
-frames are kept (downscaled to `max_width`, for `sync_window` seconds) and each
-BallArray is drawn on the very frame it was computed from. When no balls come
-(no table yet, detector stopped), the newest frame is shown with what is fresh,
-so the picture never freezes.
+The annotated stream runs at the camera's rate (up to `max_rate`): every frame
+is drawn with the newest results, and its corner says how many balls the
+detector last reported and how old those results are against the frame. An
+earlier design drew each BallArray on the frame it came from and filled the
+gaps with "fresh" results only; when the detector lagged by more than
+`stale_after` the gap frames said "0 balls" over a full rack.
 """
 from __future__ import annotations
 
-import collections
 import math
 import time
 
@@ -34,18 +33,17 @@ from billiards_interfaces.msg import BallArray, CueStick, Table
 from billiards_vision.ros import image_bridge
 from billiards_vision.ros.node_main import run_node
 from billiards_vision.ros.node_params import Param, declare_parameters
-from billiards_vision.web.overlay import BallMark, Scene, ball_colour, draw
+from billiards_vision.web.overlay import BallMark, NewestResults, Scene, ball_colour, draw, results_text
 from billiards_vision.ros.qos import LATCHED_QOS, RESULT_QOS, SENSOR_QOS
 from billiards_vision.table_geometry import BALL_RADIUS_M, BALL_TYPES
 
 PARAMS = [
-    Param('max_rate', 15.0, 'highest rate of vision/image_annotated while no detections arrive [Hz]',
-          range=(0.5, 60.0)),
+    Param('max_rate', 30.0, 'highest rate of vision/image_annotated [Hz]; below it, the camera rate',
+          range=(0.5, 120.0)),
     Param('max_width', 1280, 'annotated images wider than this are scaled down [px]; 0 keeps the size',
           range=(0, 8192)),
-    Param('sync_window', 2.0, 'seconds of frames kept to draw late detections on their own frame',
+    Param('stale_after', 1.0, 'results older than this relative to the image are marked STALE [s]',
           range=(0.0, 10.0)),
-    Param('stale_after', 1.0, 'results older than this relative to the image are not drawn [s]', range=(0.0, 10.0)),
     Param('marker_lifetime', 1.0, 'rviz markers vanish after this long without an update [s]', range=(0.0, 60.0)),
     Param('table_frame_id', 'table', 'frame of the rviz markers (the table frame of the messages)'),
 ]
@@ -67,8 +65,7 @@ class Overlay(Node):
         self.balls: BallArray | None = None
         self.cue: CueStick | None = None
         self.last_drawn = 0.0
-        self.last_balls_wall = 0.0
-        self.frames: collections.deque = collections.deque()  # (stamp, header, image, scale)
+        self.results = NewestResults()
         self.image_pub = self.create_publisher(Image, 'vision/image_annotated', SENSOR_QOS)
         self.marker_pub = self.create_publisher(MarkerArray, 'vision/markers', RESULT_QOS)
         self.create_subscription(Image, 'camera/image_raw', self._on_image, SENSOR_QOS)
@@ -86,23 +83,21 @@ class Overlay(Node):
         self._publish_markers()
 
     def _on_balls(self, msg: BallArray):
-        self.balls = msg
-        self.last_balls_wall = time.monotonic()
-        self._publish_markers()
-        stamp = _stamp(msg.header)
-        while self.frames and self.frames[0][0] < stamp - 1e-4:
-            self.frames.popleft()  # older than the newest detection: never drawn now
-        if self.frames and abs(self.frames[0][0] - stamp) <= 1e-4:
-            self._publish_annotated(*self.frames.popleft())
+        if self.results.update('balls', _stamp(msg.header), msg):
+            self.balls = msg
+            self._publish_markers()
 
     def _on_cue(self, msg: CueStick):
-        self.cue = msg
+        if self.results.update('cue', _stamp(msg.header), msg):
+            self.cue = msg
 
     # ---- annotated image ---------------------------------------------------------
     def _on_image(self, msg: Image):
         if self.image_pub.get_subscription_count() == 0:
-            self.frames.clear()
             return  # nobody watches: spend no CPU
+        now = time.monotonic()
+        if now - self.last_drawn < 1.0 / self.params['max_rate']:
+            return
         try:
             image = image_bridge.imgmsg_to_cv2(msg, 'bgr8')
         except image_bridge.CvBridgeError as exc:
@@ -113,38 +108,30 @@ class Overlay(Node):
         if width and image.shape[1] > width:
             scale = width / image.shape[1]
             image = cv2.resize(image, (width, round(image.shape[0] * scale)), interpolation=cv2.INTER_AREA)
-        stamp = _stamp(msg.header)
-        self.frames.append((stamp, msg.header, image, scale))
-        while self.frames and self.frames[0][0] < stamp - self.params['sync_window']:
-            self.frames.popleft()
-        now = time.monotonic()
-        if now - self.last_balls_wall > self.params['stale_after'] and \
-                now - self.last_drawn >= 1.0 / self.params['max_rate']:
-            self._publish_annotated(stamp, msg.header, image, scale)  # no detections: keep the picture live
-
-    def _publish_annotated(self, stamp: float, header, image: np.ndarray, scale: float):
-        """Draw and publish; detections are drawn as they come (the detector sets the pace)."""
-        self.last_drawn = time.monotonic()
-        out = draw(image, self.scene(stamp).scaled(scale))
-        self.image_pub.publish(image_bridge.cv2_to_imgmsg(out, 'bgr8', header=header))
-
-    def _fresh(self, msg, stamp: float) -> bool:
-        return msg is not None and abs(_stamp(msg.header) - stamp) <= self.params['stale_after']
+        self.last_drawn = now
+        out = draw(image, self.scene(_stamp(msg.header)).scaled(scale))
+        self.image_pub.publish(image_bridge.cv2_to_imgmsg(out, 'bgr8', header=msg.header))
 
     def scene(self, stamp: float) -> Scene:
+        """The newest results for the image stamped `stamp`, with their age in the corner."""
         scene = Scene()
         if self.table is not None:
             scene.corners = np.asarray(self.table.corners_px, np.float64).reshape(4, 2)
             scene.pockets = [(p.x_px, p.y_px, p.radius_px) for p in self.table.pockets]
-        if self._fresh(self.balls, stamp):
+        if self.balls is not None:
             scene.balls = [BallMark(b.x_px, b.y_px, b.radius_px, BALL_TYPES[b.type] if b.type < len(BALL_TYPES)
                                     else 'unknown', b.number) for b in self.balls.balls]
-        if self._fresh(self.cue, stamp) and self.cue.found:
+        if self.cue is not None and self.cue.found:
             scene.cue_tip = (self.cue.tip_px.x, self.cue.tip_px.y)
             scene.cue_butt = (self.cue.butt_px.x, self.cue.butt_px.y)
-        n = len(scene.balls)
-        scene.text = f'{n} ball{"s" if n != 1 else ""}' + ('' if self.table is not None else ' - no table')
+        scene.text = self.results_line(stamp)
         return scene
+
+    def results_line(self, stamp: float) -> str:
+        balls_stamp, balls = self.results.get('balls')
+        return results_text(None if balls is None else len(balls.balls),
+                            None if balls is None else stamp - balls_stamp,
+                            self.params['stale_after'], self.table is not None)
 
     # ---- rviz markers --------------------------------------------------------------
     def _marker(self, ns: str, mid: int, kind: int, header) -> Marker:

@@ -5,26 +5,40 @@
 Parameter names follow RobotWebTools' web_video_server (port, address,
 default_stream_type); the HTTP side lives in billiards_vision.web.server.
 One subscription per topic, shared by every client, created on the first
-request and dropped when no client has wanted the topic for a while.
+request and dropped when no client has wanted the topic for a while; at most
+`max_topics` at once, so clients cannot make the server subscribe to anything
+they like. /topics lists only topics some other node publishes.
+
+It also follows the graph for /metrics, /health and /diagnostics: the
+camera's `camera/status` and the rate and latency of the result topics.
 """
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import time
 
 import numpy as np
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from rclpy.node import Node
 from sensor_msgs.msg import CompressedImage, Image
+from std_msgs.msg import String
+
+from billiards_interfaces.msg import BallArray, CueStick, Table, TrackedBallArray
 
 from billiards_vision.ros import image_bridge
 from billiards_vision.ros.node_main import run_node
 from billiards_vision.ros.node_params import Param, declare_parameters
-from billiards_vision.ros.qos import qos_by_name
-from billiards_vision.web.frames import Frame, FrameError, TopicFrames
+from billiards_vision.ros.qos import LATCHED_QOS, RESULT_QOS, qos_by_name
+from billiards_vision.web.frames import Frame, FrameError, Refused, TopicFrames
+from billiards_vision.web.metrics import RateMeter
 from billiards_vision.web.server import ServerSettings, VideoServer
 
 IMAGE_TYPES = {'sensor_msgs/msg/Image': Image, 'sensor_msgs/msg/CompressedImage': CompressedImage}
+# Result topics whose rate and latency are reported (relative names: they follow the node's namespace).
+RESULT_TOPICS = (('table', Table, LATCHED_QOS), ('balls', BallArray, RESULT_QOS), ('cue', CueStick, RESULT_QOS),
+                 ('tracks', TrackedBallArray, RESULT_QOS))
 
 PARAMS = [
     Param('port', 8080, 'TCP port of the HTTP server (0 = any free port)', range=(0, 65535), read_only=True),
@@ -40,7 +54,16 @@ PARAMS = [
           choices=('default', 'system_default', 'sensor_data')),
     Param('unsubscribe_after', 5.0, 'seconds without clients before a topic subscription is dropped',
           range=(0.0, 3600.0)),
+    Param('max_clients', 20, 'concurrent stream and snapshot clients; more get 503', range=(1, 1000)),
+    Param('max_topics', 8, 'image topics subscribed at once; a request for another one gets 503',
+          range=(1, 100)),
+    Param('diagnostics_period', 1.0, 'seconds between /diagnostics messages with the viewer and graph figures',
+          range=(0.1, 60.0)),
 ]
+
+
+def _stamp(msg) -> float:
+    return msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9
 
 
 def _display_image(msg: Image) -> np.ndarray:
@@ -68,8 +91,16 @@ class WebVideoServer(Node):
         self.settings = ServerSettings(
             default_stream_type=values['default_stream_type'], quality=values['quality'],
             max_fps=values['max_fps'], write_timeout=values['write_timeout'],
-            snapshot_timeout=values['snapshot_timeout'], default_qos_profile=values['default_qos_profile'])
+            snapshot_timeout=values['snapshot_timeout'], default_qos_profile=values['default_qos_profile'],
+            max_clients=values['max_clients'])
         self.unsubscribe_after = values['unsubscribe_after']
+        self.max_topics = values['max_topics']
+        self._camera_status: dict | None = None
+        self._meters = {name: RateMeter() for name, _, _ in RESULT_TOPICS}
+        for name, msg_type, qos in RESULT_TOPICS:
+            self.create_subscription(msg_type, name, lambda msg, m=self._meters[name]: m.record(_stamp(msg)), qos)
+        self.create_subscription(String, 'camera/status', self._on_camera_status, LATCHED_QOS)
+        self._diag_pub = self.create_publisher(DiagnosticArray, '/diagnostics', RESULT_QOS)
         self._lock = threading.Lock()
         self._topics: dict[str, TopicFrames] = {}
         self._subs: dict[str, object] = {}
@@ -91,12 +122,15 @@ class WebVideoServer(Node):
         self.url = f'http://{host}:{self.port}/'
         self.get_logger().info(f'serving image topics at {self.url}')
         self.create_timer(1.0, self._drop_idle)
+        self.create_timer(values['diagnostics_period'], self._publish_diagnostics)
 
     # ---- parameters -------------------------------------------------------------
     def _on_change(self, changed) -> None:
         for p in changed:
             if p.name == 'unsubscribe_after':
                 self.unsubscribe_after = p.value
+            elif p.name == 'max_topics':
+                self.max_topics = p.value
             elif hasattr(self.settings, p.name):
                 setattr(self.settings, p.name, p.value)
         return None
@@ -132,51 +166,125 @@ class WebVideoServer(Node):
 
     # ---- hub interface used by VideoServer ------------------------------------------
     def image_topics(self) -> list[tuple[str, str]]:
-        return sorted((name, t) for name, types in self.get_topic_names_and_types()
-                      for t in types if t in IMAGE_TYPES)
+        """Image topics that some other node publishes (never just our own subscriptions)."""
+        me = (self.get_name(), self.get_namespace())
+        out = []
+        for name, types in self.get_topic_names_and_types():
+            kinds = [t for t in types if t in IMAGE_TYPES]
+            if kinds and any((p.node_name, p.node_namespace) != me for p in self.get_publishers_info_by_topic(name)):
+                out.extend((name, t) for t in kinds)
+        return sorted(out)
 
-    def acquire(self, topic: str, qos_profile: str, transport: str) -> TopicFrames:
-        if transport == 'compressed' and not topic.endswith('/compressed'):
-            topic = topic + '/compressed'
+    def acquire(self, topic: str, qos_profile: str) -> TopicFrames:
+        """The shared frames of `topic` (a valid fully qualified name), subscribing on first use.
+
+        Raises Refused: 400 for a topic that carries no images, 503 past `max_topics`."""
         with self._lock:
             frames = self._topics.get(topic)
             if frames is None:
-                frames = self._topics[topic] = TopicFrames(topic)
-            frames.clients += 1
-            if topic not in self._subs:
                 msg_type = self._topic_type(topic)
+                self._make_room()
+                if len(self._subs) >= self.max_topics:
+                    raise Refused(503, f'the server already follows {len(self._subs)} topics with viewers, the '
+                                       f'limit (max_topics) is {self.max_topics}; try again when viewers leave')
+                frames = TopicFrames(topic)
                 self._subs[topic] = self.create_subscription(
                     msg_type, topic, lambda msg, f=frames: self._on_image(f, msg), qos_by_name(qos_profile))
+                self._topics[topic] = frames
                 self.get_logger().info(f'subscribed to {topic} ({msg_type.__name__}, {qos_profile})')
+            frames.clients += 1
         return frames
 
+    def _make_room(self) -> None:
+        """Drop lingering subscriptions without clients when the topic limit is reached (lock held)."""
+        for topic, frames in sorted(self._topics.items(), key=lambda kv: kv[1].last_client_left):
+            if len(self._subs) < self.max_topics:
+                return
+            if frames.clients == 0:
+                self._unsubscribe(topic)
+
+    def _unsubscribe(self, topic: str) -> None:
+        self.destroy_subscription(self._subs.pop(topic))
+        del self._topics[topic]
+        self.get_logger().info(f'unsubscribed from {topic} (no clients)')
+
     def release(self, topic: str) -> None:
-        """`topic` is the one acquire() subscribed (with /compressed when that transport was asked)."""
+        """`topic` is the one acquire() returned frames for."""
         with self._lock:
             frames = self._topics.get(topic)
             if frames is not None and frames.clients > 0:
                 frames.clients -= 1
                 frames.last_client_left = time.monotonic()
 
+    def subscription_count(self) -> int:
+        with self._lock:
+            return len(self._subs)
+
     def health(self) -> dict:
         now = time.time()
         with self._lock:
-            topics = {name: {'clients': f.clients, 'frames_received': f.frames_received, 'subscribed': name in
-                             self._subs, 'last_frame_age_s': None if f.latest is None else
-                             round(now - f.latest.received, 3)} for name, f in self._topics.items()}
-        return {'topics': topics}
+            topics = {name: {'clients': f.clients, 'subscribed': name in self._subs,
+                             'frames_received': f.frames_received, 'frames_sent': f.frames_sent,
+                             'bytes_sent': f.bytes_sent, 'encodes': f.encodes,
+                             'encode_seconds': round(f.encode_seconds, 6),
+                             'last_frame_age_s': None if f.latest is None else round(now - f.latest.received, 3)}
+                      for name, f in self._topics.items()}
+        camera = None
+        if self._camera_status is not None:
+            received, status = self._camera_status
+            camera = dict(status, status_age_s=round(now - received, 3))
+        return {'topics': topics, 'max_topics': self.max_topics, 'camera': camera,
+                'results': {name: m.snapshot(now) for name, m in self._meters.items()}}
+
+    # ---- graph figures ----------------------------------------------------------------
+    def _on_camera_status(self, msg: String) -> None:
+        try:
+            status = json.loads(msg.data)
+        except ValueError as exc:
+            self.get_logger().warning(f'camera/status is not JSON: {exc}', throttle_duration_sec=10.0)
+            return
+        if not isinstance(status, dict):
+            self.get_logger().warning('camera/status is not a JSON object', throttle_duration_sec=10.0)
+            return
+        self._camera_status = (time.time(), status)
+
+    def _publish_diagnostics(self) -> None:
+        """The /health figures on /diagnostics (one status for the viewer, one per result topic)."""
+        data = self.server.health_data()
+        ok, warn = DiagnosticStatus.OK, DiagnosticStatus.WARN
+        viewer = DiagnosticStatus(name='web_video_server: viewer', hardware_id=self.url, level=ok,
+                                  message=f"{data['clients']} clients, {len(data['topics'])} topics")
+        keys = ('clients', 'max_clients', 'max_topics', 'parts_sent', 'refused')
+        viewer.values = [KeyValue(key=k, value=str(data[k])) for k in keys]
+        for name, t in data['topics'].items():
+            viewer.values += [KeyValue(key=f'{name} {k}', value=str(v)) for k, v in t.items()]
+        statuses = [viewer]
+        for name, r in data['results'].items():
+            stale = r['messages'] == 0 or r['rate_hz'] == 0.0
+            status = DiagnosticStatus(name=f'web_video_server: {name} rate', hardware_id=name,
+                                      level=warn if stale and name != 'table' else ok,
+                                      message=f"{r['rate_hz']:.1f} Hz, latency {r['latency_s']} s")
+            status.values = [KeyValue(key=k, value=str(v)) for k, v in r.items()]
+            statuses.append(status)
+        array = DiagnosticArray(status=statuses)
+        array.header.stamp = self.get_clock().now().to_msg()
+        self._diag_pub.publish(array)
 
     def _topic_type(self, topic: str):
+        """Message class of an image topic; nobody publishing it yet: guessed from the name (and we wait)."""
         for name, types in self.get_topic_names_and_types():
             if name == topic:
                 for t in types:
                     if t in IMAGE_TYPES:
                         return IMAGE_TYPES[t]
+                if types:
+                    raise Refused(400, f'{topic} carries {", ".join(types)}, not sensor_msgs/Image or '
+                                       'CompressedImage')
         return CompressedImage if topic.endswith('/compressed') else Image
 
     def _on_image(self, frames: TopicFrames, msg) -> None:
         self._seq += 1
-        stamp = msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9
+        stamp = _stamp(msg)
         if isinstance(msg, CompressedImage):
             fmt = msg.format.lower()
             jpeg = bytes(msg.data) if ('jpeg' in fmt or 'jpg' in fmt) and 'png' not in fmt else None
@@ -203,9 +311,7 @@ class WebVideoServer(Node):
             for topic, frames in list(self._topics.items()):
                 if frames.clients == 0 and topic in self._subs and \
                         now - frames.last_client_left >= self.unsubscribe_after:
-                    self.destroy_subscription(self._subs.pop(topic))
-                    del self._topics[topic]
-                    self.get_logger().info(f'unsubscribed from {topic} (no clients)')
+                    self._unsubscribe(topic)
 
 
 def main(args=None) -> int:

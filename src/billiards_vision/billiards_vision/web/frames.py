@@ -23,6 +23,15 @@ class FrameError(ValueError):
     """A frame that cannot be decoded or encoded."""
 
 
+class Refused(Exception):
+    """The hub will not serve this request; `status` is the HTTP answer (400, 503) and the text says why."""
+
+    def __init__(self, status: int, reason: str):
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
 @dataclass
 class Frame:
     """One received image, decoded lazily."""
@@ -43,8 +52,11 @@ class Frame:
                 self._image = self.decode()
             return self._image
 
-    def encoded(self, fmt: str, width: int, height: int, quality: int, invert: bool = False) -> bytes:
-        """JPEG/PNG bytes of this frame at the requested size, made once per variant."""
+    def encoded(self, fmt: str, width: int, height: int, quality: int, invert: bool = False,
+                stats: Optional['TopicFrames'] = None) -> bytes:
+        """JPEG/PNG bytes of this frame at the requested size, made once per variant.
+
+        `stats` (the frame's topic) counts the encodes and the seconds they took."""
         key = (fmt, width, height, quality, invert)
         # One encode per variant even when several clients ask at the same moment.
         with self._encode_lock:
@@ -53,7 +65,10 @@ class Frame:
                 if fmt == 'jpeg' and self.jpeg is not None and not width and not height and not invert:
                     cached = self.jpeg  # forward the camera's own JPEG untouched
                 else:
+                    start = time.perf_counter()
                     cached = encode(self.image(), fmt, width, height, quality, invert)
+                    if stats is not None:
+                        stats.count_encode(time.perf_counter() - start)
                 self._encoded[key] = cached
         return cached
 
@@ -92,6 +107,11 @@ class TopicFrames:
         self.frames_received = 0
         self.clients = 0
         self.last_client_left = time.monotonic()
+        # Counters for /metrics and /health (monotonic over the subscription's life).
+        self.frames_sent = 0
+        self.bytes_sent = 0
+        self.encodes = 0
+        self.encode_seconds = 0.0
         self._cond = threading.Condition()
         self._listeners: list[Callable[[], None]] = []
 
@@ -103,6 +123,16 @@ class TopicFrames:
             self._cond.notify_all()
         for notify in listeners:
             notify()
+
+    def count_encode(self, seconds: float) -> None:
+        with self._cond:
+            self.encodes += 1
+            self.encode_seconds += seconds
+
+    def count_sent(self, nbytes: int) -> None:
+        """Called from the HTTP loop for every part written to a client."""
+        self.frames_sent += 1
+        self.bytes_sent += nbytes
 
     def add_listener(self, notify: Callable[[], None]) -> None:
         """`notify()` is called from the ROS thread on every new frame (must be thread-safe)."""

@@ -92,3 +92,36 @@ def draw(image: np.ndarray, scene: Scene) -> np.ndarray:
         cv2.putText(out, scene.text, (10 * scale, 24 * scale), cv2.FONT_HERSHEY_SIMPLEX, 0.6 * scale,
                     (255, 255, 255), scale, cv2.LINE_AA)
     return out
+
+
+def results_text(balls: Optional[int], age_s: Optional[float], stale_after: float, table: bool) -> str:
+    """The corner line of the annotated picture: what the ball detector last reported and how old it is.
+
+    `balls` is the newest BallArray's count (None before the first), `age_s` the image stamp minus the
+    results' stamp. The count is never replaced by 0 because results are late: it says how late they are."""
+    if balls is None:
+        text = 'no ball results yet'
+    else:
+        text = f'{balls} ball{"s" if balls != 1 else ""}, results {max(age_s or 0.0, 0.0):.1f} s old'
+        if age_s is not None and age_s > stale_after:
+            text += ' (STALE)'
+    return text if table else text + ' - no table'
+
+
+class NewestResults:
+    """Newest result message per kind, kept by header stamp so that a late or out-of-order message never
+    replaces a newer one (a restarted detector starts from its own newest frame anyway)."""
+
+    def __init__(self):
+        self.messages: dict = {}
+
+    def update(self, kind: str, stamp: float, msg) -> bool:
+        held = self.messages.get(kind)
+        if held is not None and stamp < held[0]:
+            return False
+        self.messages[kind] = (stamp, msg)
+        return True
+
+    def get(self, kind: str):
+        """(stamp, message) or (None, None)."""
+        return self.messages.get(kind, (None, None))

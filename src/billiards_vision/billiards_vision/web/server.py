@@ -5,10 +5,12 @@
 Endpoints follow web_video_server: `/` (topic list), `/stream`,
 `/stream_viewer`, `/snapshot`, plus `/topics` and `/health` (JSON).
 The ROS side is reached only through a `hub` object:
-  hub.acquire(topic, qos_profile, transport) -> TopicFrames  (one per topic, shared)
+  hub.acquire(topic, qos_profile) -> TopicFrames  (one per topic, shared; raises Refused)
   hub.release(topic)   (the TopicFrames.topic that acquire returned)
-  hub.image_topics() -> list[(name, type)]
+  hub.image_topics() -> list[(name, type)]   (topics some other node publishes)
   hub.health() -> dict
+Topic names are checked against the ROS rules here, before the hub sees them.
+The server never reads or writes files.
 """
 from __future__ import annotations
 
@@ -16,14 +18,18 @@ import asyncio
 import contextlib
 import html
 import logging
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import quote
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from .frames import FrameError, TopicFrames
+from .frames import FrameError, Refused, TopicFrames
+from .metrics import registry_for
 
 BOUNDARY = 'billiardsframe'
 STREAM_TYPES = {'mjpeg': ('jpeg', 'image/jpeg'), 'png': ('png', 'image/png')}
@@ -31,11 +37,35 @@ UNSUPPORTED_TYPES = ('ros_compressed', 'vp8', 'vp9', 'h264')
 QOS_PROFILES = ('default', 'system_default', 'sensor_data')
 TRANSPORTS = ('raw', 'compressed')
 MAX_SIDE = 8192
+# rmw's limit on a fully qualified topic name (255 minus the DDS prefix).
+TOPIC_MAX_LENGTH = 247
+_TOKEN = re.compile(r'[A-Za-z_][A-Za-z0-9_]*')
+TOPIC_RULES = ('a topic name is /-separated tokens of ASCII letters, digits and _, no token starting with a '
+               f'digit, no empty token, at most {TOPIC_MAX_LENGTH} characters, e.g. /camera/image_raw')
 # What the front page shows large, first one present wins.
 PREFERRED_TOPICS = ('/vision/image_annotated', '/camera/image_raw')
 NO_CACHE = {'Cache-Control': 'no-cache, no-store, must-revalidate, max-age=0', 'Pragma': 'no-cache',
             'Expires': '0', 'Access-Control-Allow-Origin': '*'}
 log = logging.getLogger('web_video_server')
+
+
+class ClientErrorFilter(logging.Filter):
+    """aiohttp logs a traceback for every malformed request it answers with a 4xx (line too long, bad
+    method, broken headers). That is the client's mistake, not a fault of the server: one warning line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, HttpProcessingError) and 400 <= (exc.code or 500) < 500:
+            record.msg, record.args = f'{record.getMessage()}: {exc.code} {exc.message}'[:500], ()
+            record.levelno, record.levelname = logging.WARNING, 'WARNING'
+            record.exc_info = record.exc_text = None
+        return True
+
+
+def _quiet_client_errors() -> None:
+    server_log = logging.getLogger('aiohttp.server')
+    if not any(isinstance(f, ClientErrorFilter) for f in server_log.filters):
+        server_log.addFilter(ClientErrorFilter())
 
 
 @dataclass
@@ -46,6 +76,7 @@ class ServerSettings:
     write_timeout: float = 10.0
     snapshot_timeout: float = 2.0
     default_qos_profile: str = 'sensor_data'
+    max_clients: int = 20
 
 
 class BadRequest(web.HTTPBadRequest):
@@ -81,6 +112,21 @@ def _number(query, name: str, default, lo, hi, kind=int):
     return value
 
 
+def topic_name_problem(topic: str) -> str | None:
+    """Why `topic` is not a valid fully qualified ROS topic name (rmw's rules), or None."""
+    if len(topic) > TOPIC_MAX_LENGTH:
+        return f'longer than {TOPIC_MAX_LENGTH} characters'
+    if not topic.startswith('/'):
+        return 'not starting with /'
+    for token in topic[1:].split('/'):
+        if not token:
+            return 'an empty token (// or a trailing /)'
+        if not _TOKEN.fullmatch(token):
+            return (f'token {token[:40]!r} starts with a digit' if token[0].isdigit() and token.isascii()
+                    else f'token {token[:40]!r} has characters other than ASCII letters, digits and _')
+    return None
+
+
 def parse_stream_request(query, settings: ServerSettings, stream: bool = True) -> StreamRequest:
     """Validate query parameters; raises BadRequest (400) with the reason."""
     topic = query.get('topic', '')
@@ -88,8 +134,14 @@ def parse_stream_request(query, settings: ServerSettings, stream: bool = True) -
         raise BadRequest('missing required query parameter: topic (e.g. ?topic=/camera/image_raw)')
     if not topic.startswith('/'):
         topic = '/' + topic
-    if any(c.isspace() for c in topic) or '//' in topic:
-        raise BadRequest(f'invalid topic name {topic!r}')
+    transport = query.get('default_transport', 'raw')
+    if transport not in TRANSPORTS:
+        raise BadRequest(f'unknown default_transport {transport!r}; allowed: {", ".join(TRANSPORTS)}')
+    if transport == 'compressed' and not topic.endswith('/compressed'):
+        topic += '/compressed'  # image_transport's name for the compressed variant
+    problem = topic_name_problem(topic)
+    if problem:
+        raise BadRequest(f'invalid topic name {topic[:300]!r}: {problem}; {TOPIC_RULES}')
     kind = query.get('type', settings.default_stream_type) if stream else 'mjpeg'
     if kind in UNSUPPORTED_TYPES:
         raise BadRequest(f'stream type {kind!r} is not supported here; supported: {", ".join(STREAM_TYPES)}')
@@ -102,9 +154,6 @@ def parse_stream_request(query, settings: ServerSettings, stream: bool = True) -
     qos = query.get('qos_profile', settings.default_qos_profile)
     if qos not in QOS_PROFILES:
         raise BadRequest(f'unknown qos_profile {qos!r}; allowed: {", ".join(QOS_PROFILES)}')
-    transport = query.get('default_transport', 'raw')
-    if transport not in TRANSPORTS:
-        raise BadRequest(f'unknown default_transport {transport!r}; allowed: {", ".join(TRANSPORTS)}')
     return StreamRequest(
         topic=topic, fmt=fmt, mime=mime,
         width=_number(query, 'width', 0, 0, MAX_SIDE), height=_number(query, 'height', 0, 0, MAX_SIDE),
@@ -123,22 +172,41 @@ class VideoServer:
         self.started = time.time()
         self.clients = 0
         self.parts_sent = 0
+        self.refused = {'max_clients': 0, 'max_topics': 0}
+        self.registry = registry_for(self.health_data)
+        _quiet_client_errors()
         self.app = web.Application(middlewares=[self._errors])
         self.app.add_routes([
-            web.get('/', self.index), web.get('/stream', self.stream),
-            web.get('/stream_viewer', self.stream_viewer), web.get('/snapshot', self.snapshot),
-            web.get('/topics', self.topics), web.get('/health', self.health),
+            web.get('/', self.index), web.get('/stream', self.stream, allow_head=False),
+            web.get('/stream_viewer', self.stream_viewer), web.get('/snapshot', self.snapshot, allow_head=False),
+            web.get('/topics', self.topics), web.get('/health', self.health), web.get('/metrics', self.metrics),
         ])
 
     @web.middleware
     async def _errors(self, request, handler):
+        # Every endpoint is a GET without a body; a body is refused before any work is done.
+        if request.body_exists or 'Transfer-Encoding' in request.headers:
+            raise web.HTTPBadRequest(text='requests to this server take no body\n')
         try:
             return await handler(request)
         except web.HTTPNotFound:
-            raise web.HTTPNotFound(text=f'no such page: {request.path}; see / for the topic list\n')
+            raise web.HTTPNotFound(text=f'no such page: {request.path[:200]}; see / for the topic list\n')
         except web.HTTPMethodNotAllowed as exc:
             raise web.HTTPMethodNotAllowed(request.method, exc.allowed_methods,
                                            text=f'{request.method} is not allowed here; use GET\n')
+        except Refused as exc:
+            if exc.status == 503:
+                self.refused['max_topics'] += 1
+                raise web.HTTPServiceUnavailable(text=exc.reason + '\n', headers={'Retry-After': '5'})
+            raise BadRequest(exc.reason) from None
+
+    def _admit(self) -> None:
+        """503 past `max_clients` concurrent streams and snapshots."""
+        if self.clients >= self.settings.max_clients:
+            self.refused['max_clients'] += 1
+            raise web.HTTPServiceUnavailable(
+                text=f'{self.clients} clients are watching, the limit (max_clients) is '
+                     f'{self.settings.max_clients}; try again later\n', headers={'Retry-After': '5'})
 
     async def index(self, request: web.Request) -> web.Response:
         topics = self.hub.image_topics()
@@ -155,8 +223,8 @@ class VideoServer:
         body = ('<!doctype html><html><head><meta charset="utf-8"><title>billiards_vision</title></head>'
                 '<body style="font-family:sans-serif"><h1>billiards_vision</h1>' + view +
                 '<h2>Image topics</h2><ul id="topics">' + ''.join(rows or ['<li>no image topics yet</li>']) +
-                '</ul><p><a href="/health">health</a> &middot; <a href="/topics">topics (JSON)</a></p>'
-                '</body></html>')
+                '</ul><p><a href="/health">health</a> &middot; <a href="/metrics">metrics</a> &middot; '
+                '<a href="/topics">topics (JSON)</a></p></body></html>')
         return web.Response(text=body, content_type='text/html', headers=NO_CACHE)
 
     async def stream_viewer(self, request: web.Request) -> web.Response:
@@ -170,38 +238,51 @@ class VideoServer:
     async def topics(self, request: web.Request) -> web.Response:
         return web.json_response([{'name': n, 'type': t} for n, t in self.hub.image_topics()], headers=NO_CACHE)
 
-    async def health(self, request: web.Request) -> web.Response:
+    def health_data(self) -> dict:
         data = {'status': 'ok', 'uptime_s': round(time.time() - self.started, 3), 'clients': self.clients,
-                'parts_sent': self.parts_sent}
+                'max_clients': self.settings.max_clients, 'parts_sent': self.parts_sent,
+                'refused': dict(self.refused)}
         data.update(self.hub.health())
-        return web.json_response(data, headers=NO_CACHE)
+        return data
+
+    async def health(self, request: web.Request) -> web.Response:
+        return web.json_response(self.health_data(), headers=NO_CACHE)
+
+    async def metrics(self, request: web.Request) -> web.Response:
+        body = generate_latest(self.registry)
+        return web.Response(body=body, headers={**NO_CACHE, 'Content-Type': CONTENT_TYPE_LATEST})
 
     async def snapshot(self, request: web.Request) -> web.Response:
         req = parse_stream_request(request.query, self.settings, stream=False)
-        frames = self.hub.acquire(req.topic, req.qos_profile, req.transport)
+        self._admit()
+        frames = self.hub.acquire(req.topic, req.qos_profile)
+        self.clients += 1
         try:
             loop = asyncio.get_running_loop()
             frame = await loop.run_in_executor(None, frames.wait_newer, -1, self.settings.snapshot_timeout)
             if frame is None:
                 raise web.HTTPServiceUnavailable(
                     text=f'no image on {req.topic} within {self.settings.snapshot_timeout:g} s\n')
-            data = await self._encode(frame, req)
+            data = await self._encode(frame, req, frames)
         finally:
+            self.clients -= 1
             self.hub.release(frames.topic)
+        frames.count_sent(len(data))
         return web.Response(body=data, content_type=req.mime,
                             headers={**NO_CACHE, 'X-Timestamp': f'{frame.stamp:.6f}'})
 
-    async def _encode(self, frame, req: StreamRequest) -> bytes:
+    async def _encode(self, frame, req: StreamRequest, frames: TopicFrames) -> bytes:
         loop = asyncio.get_running_loop()
         try:
             return await loop.run_in_executor(self.encoder, frame.encoded, req.fmt, req.width, req.height,
-                                              req.quality, req.invert)
+                                              req.quality, req.invert, frames)
         except FrameError as exc:
             raise web.HTTPUnprocessableEntity(text=f'cannot encode frame of {req.topic}: {exc}\n') from exc
 
     async def stream(self, request: web.Request) -> web.StreamResponse:
         req = parse_stream_request(request.query, self.settings)
-        frames: TopicFrames = self.hub.acquire(req.topic, req.qos_profile, req.transport)
+        self._admit()
+        frames: TopicFrames = self.hub.acquire(req.topic, req.qos_profile)
         loop = asyncio.get_running_loop()
         event = asyncio.Event()
 
@@ -248,7 +329,7 @@ class VideoServer:
                 continue
             try:
                 data = await loop.run_in_executor(self.encoder, frame.encoded, req.fmt, req.width, req.height,
-                                                  req.quality, req.invert)
+                                                  req.quality, req.invert, frames)
             except FrameError as exc:
                 log.warning('skipping a frame of %s: %s', req.topic, exc)
                 seq = frame.seq
@@ -259,6 +340,7 @@ class VideoServer:
             # so the client gets the newest one next, never a backlog.
             await asyncio.wait_for(resp.write(head + data + b'\r\n'), self.settings.write_timeout)
             self.parts_sent += 1
+            frames.count_sent(len(data))
             seq = frame.seq
             due = max(now, due) + period
             if due < now:

@@ -29,10 +29,10 @@ SPIN_PERIOD_S = 0.25  # longest a signal waits for the spin loop to notice it
 
 def _request_stop(signum, frame):
     _stop.set()
-    _ignore_repeats()
+    ignore_repeated_signals()
 
 
-def _ignore_repeats() -> None:
+def ignore_repeated_signals() -> None:
     """From now on a SIGINT changes nothing; a SIGTERM (launch escalates to it after
     sigterm_timeout) ends a cleanup that hangs. SIG_IGN, unlike a Python handler, also
     survives interpreter finalization, which puts back the default (die of SIGINT)."""
@@ -84,7 +84,7 @@ def run_node(factory: Callable[[], Node], args: Optional[list] = None) -> int:
         print(f'[error] {exc}', file=sys.stderr)
         code = 2
     finally:
-        _ignore_repeats()
+        ignore_repeated_signals()
         if executor is not None:  # before the context goes: its guard conditions belong to the context
             executor.shutdown(timeout_sec=1.0)
         if node is not None:

@@ -21,7 +21,7 @@ import pytest
 import rclpy
 from sensor_msgs.msg import Image
 
-from billiards_interfaces.msg import BallArray, Table
+from billiards_interfaces.msg import BallArray, CueStick, Table
 from billiards_vision.tools import graph
 from billiards_vision.ros.qos import LATCHED_QOS, RESULT_QOS, SENSOR_QOS
 from conftest import free_port, CONFIG, executable, ros_env, wait_for
@@ -102,8 +102,8 @@ def read_part(resp):
 
 def graph_children(pid: int) -> dict:
     """node name -> pid of the node processes a billiards_graph supervisor started."""
-    out = subprocess.run(['ps', '-o', 'pid=,args=', '--ppid', str(pid)], capture_output=True, text=True).stdout
-    return {m.group(2): int(m.group(1)) for m in re.finditer(r'^\s*(\d+) .*--node (\w+)', out, re.M)}
+    out = subprocess.run(['ps', '-ww', '-o', 'pid=,args=', '--ppid', str(pid)], capture_output=True, text=True).stdout
+    return {m.group(2): int(m.group(1)) for m in re.finditer(r'^\s*(\d+) .*node_process (\w+)', out, re.M)}
 
 
 def group_alive(pgid: int) -> bool:
@@ -128,7 +128,8 @@ def test_whole_graph_serves_a_moving_picture_and_publishes_results(mode, process
     assert url, ''.join(output.text)
     assert url.group(1) == f'http://127.0.0.1:{port}/'
 
-    balls, tables, frames = [], [], []
+    balls, tables, frames, cues = [], [], [], []
+    node.create_subscription(CueStick, '/cue', cues.append, RESULT_QOS)
     node.create_subscription(BallArray, '/balls', balls.append, RESULT_QOS)
     node.create_subscription(Table, '/table', tables.append, LATCHED_QOS)
     node.create_subscription(Image, '/camera/image_raw', frames.append, SENSOR_QOS)
@@ -153,7 +154,9 @@ def test_whole_graph_serves_a_moving_picture_and_publishes_results(mode, process
         assert output.find(r'cue_detector exited with code -9 .*starting it again', 10), ''.join(output.text)
         assert wait_for(lambda: graph_children(proc.pid).get('cue_detector') not in (None, children['cue_detector']),
                         30), ''.join(output.text)
-        assert spin_until(executor, lambda: 'cue_detector' in node.get_node_names(), 30), ''.join(output.text)
+        spin_until(executor, lambda: False, 0.5)
+        cues.clear()
+        assert spin_until(executor, lambda: cues, 60), ''.join(output.text)  # from the new process
     code, _ = processes.stop(proc, signal.SIGINT, timeout=20)  # the supervisor only: it stops its children
     assert code == 0, ''.join(output.text)
     assert 'Traceback' not in ''.join(output.text), ''.join(output.text)

@@ -29,7 +29,8 @@ from rclpy.parameter import Parameter
 import yaml
 
 from billiards_vision.ros.node_main import ignore_repeated_signals, init_with_orderly_shutdown, spin_until_shutdown
-from billiards_vision.tools.processes import Child, Supervisor, die_with_parent
+from billiards_vision.tools import node_process
+from billiards_vision.tools.processes import Child, Supervisor
 
 # (node name, module) in start order; each module defines one rclpy Node subclass.
 GRAPH = (
@@ -78,7 +79,6 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
                         help='run every node in this one process (one GIL) instead of one process per node')
     parser.add_argument('--nice', type=int, default=5, choices=range(0, 20), metavar='0..19',
                         help=f'niceness of every node but {CAPTURE_NODE}, so capture is never starved (default 5)')
-    parser.add_argument('--node', choices=[n for n, _ in GRAPH], help=argparse.SUPPRESS)  # a child process
     ros_args = []
     if '--ros-args' in argv:
         i = argv.index('--ros-args')
@@ -102,18 +102,17 @@ def overrides_file(args: argparse.Namespace, directory: str) -> list[str]:
 
 
 def run_processes(args: argparse.Namespace, params_file: str, ros_args: list[str]) -> int:
-    env = dict(os.environ, PYTHONUNBUFFERED='1', BILLIARDS_GRAPH_PARENT=str(os.getpid()))
+    env = dict(os.environ, PYTHONUNBUFFERED='1', **{node_process.PARENT_ENV: str(os.getpid())})
     env.setdefault('FASTRTPS_DEFAULT_PROFILES_FILE', fastdds_profile())  # 1080p images between processes
     with tempfile.TemporaryDirectory(prefix='billiards_graph_') as tmp:
         node_args = ['--ros-args', '--params-file', params_file, *ros_args[1:],
                      '--ros-args', *overrides_file(args, tmp)]  # the overrides file last: it wins
         children = []
-        for name, _ in GRAPH:
+        for name, module in GRAPH:
             if name in args.without:
                 continue
             nice = 0 if name == CAPTURE_NODE else args.nice
-            command = [sys.executable, '-m', 'billiards_vision.tools.graph', '--node', name, '--nice', str(nice),
-                       *node_args]
+            command = [sys.executable, '-m', node_process.__name__, name, module, str(nice), *node_args]
             children.append(Child(name, command))
 
         def on_line(name: str, line: str) -> None:
@@ -125,21 +124,8 @@ def run_processes(args: argparse.Namespace, params_file: str, ros_args: list[str
         return supervisor.run()
 
 
-def run_child(args: argparse.Namespace, ros_args: list[str]) -> int:
-    """One node in this process (started by run_processes)."""
-    parent = os.environ.get('BILLIARDS_GRAPH_PARENT')
-    if parent is not None and not die_with_parent(int(parent)):
-        return 1  # the supervisor is gone already
-    if args.nice:
-        os.nice(args.nice)
-    module = importlib.import_module(dict(GRAPH)[args.node])
-    return module.main([f'billiards_graph:{args.node}', *ros_args])
-
-
 def main(argv: list[str] | None = None) -> int:
     args, ros_args = parse_args(list(sys.argv[1:] if argv is None else argv))
-    if args.node is not None:
-        return run_child(args, ros_args)
     params_file = os.path.abspath(args.params_file or default_params_file())
     if not os.path.exists(params_file):
         print(f'[error] parameters file not found: {params_file}', file=sys.stderr)

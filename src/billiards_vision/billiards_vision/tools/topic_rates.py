@@ -38,19 +38,22 @@ class Arrivals:
     def __init__(self):
         self.times: list[float] = []
         self.latencies_ms: list[float] = []
+        self.size = ''  # WIDTHxHEIGHT of image topics
 
     def __call__(self, msg) -> None:
         now_ns = time.time_ns()
         self.times.append(time.monotonic())
         stamp_ns = msg.header.stamp.sec * 1_000_000_000 + msg.header.stamp.nanosec
         self.latencies_ms.append((now_ns - stamp_ns) / 1e6)
+        if isinstance(msg, Image):
+            self.size = f'{msg.width}x{msg.height}'
 
     def summary(self) -> dict:
         n = len(self.times)
         rate = (n - 1) / (self.times[-1] - self.times[0]) if n > 1 and self.times[-1] > self.times[0] else 0.0
         p50, p95 = np.percentile(self.latencies_ms, [50, 95]) if n else (float('nan'), float('nan'))
         return {'messages': n, 'rate_hz': round(rate, 2), 'latency_p50_ms': round(float(p50), 1),
-                'latency_p95_ms': round(float(p95), 1)}
+                'latency_p95_ms': round(float(p95), 1), 'size': self.size}
 
 
 def measure(topics: list[str], seconds: float, first_timeout: float = 30.0) -> dict:
@@ -93,10 +96,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(results))
         return 0
-    print(f'| topic | messages | rate Hz | stamp→arrival p50 ms | p95 ms |  ({args.seconds:g} s)')
-    print('|---|---|---|---|---|')
+    print(f'| topic | size | messages | rate Hz | stamp→arrival p50 ms | p95 ms |  ({args.seconds:g} s)')
+    print('|---|---|---|---|---|---|')
     for topic, r in results.items():
-        print(f"| `{topic}` | {r['messages']} | {r['rate_hz']} | {r['latency_p50_ms']} | {r['latency_p95_ms']} |")
+        print(f"| `{topic}` | {r['size']} | {r['messages']} | {r['rate_hz']} | {r['latency_p50_ms']} | "
+              f"{r['latency_p95_ms']} |")
     return 0
 
 

@@ -7,6 +7,8 @@ import signal
 import sys
 import threading
 
+import yaml
+
 from billiards_vision.tools.processes import Child, Supervisor
 from conftest import wait_for
 
@@ -72,3 +74,16 @@ def test_a_child_that_ignores_sigint_is_terminated(tmp_path):
     assert supervisor.run() == 1  # not clean, but stopped
     assert 'stubborn still running; sending SIGTERM' in out.getvalue()
     assert children[0].proc is None
+
+
+def test_source_and_port_overrides_keep_their_types(tmp_path):
+    from billiards_vision.tools import graph
+    args, ros_args = graph.parse_args(['--source', '0', '--web-port', '9000', '--ros-args', '-p', 'image_width:=640'])
+    assert ros_args == ['--ros-args', '-p', 'image_width:=640']
+    option, path = graph.overrides_file(args, str(tmp_path))
+    assert option == '--params-file'
+    with open(path) as f:
+        sections = yaml.safe_load(f)
+    assert sections['camera_driver']['ros__parameters']['source'] == '0'  # device index 0 stays a string
+    assert sections['web_video_server']['ros__parameters']['port'] == 9000
+    assert graph.overrides_file(graph.parse_args([])[0], str(tmp_path)) == []

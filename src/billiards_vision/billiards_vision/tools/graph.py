@@ -105,8 +105,10 @@ def run_processes(args: argparse.Namespace, params_file: str, ros_args: list[str
     env = dict(os.environ, PYTHONUNBUFFERED='1', **{node_process.PARENT_ENV: str(os.getpid())})
     env.setdefault('FASTRTPS_DEFAULT_PROFILES_FILE', fastdds_profile())  # 1080p images between processes
     with tempfile.TemporaryDirectory(prefix='billiards_graph_') as tmp:
-        node_args = ['--ros-args', '--params-file', params_file, *ros_args[1:],
-                     '--ros-args', *overrides_file(args, tmp)]  # the overrides file last: it wins
+        node_args = ['--ros-args', '--params-file', params_file, *ros_args[1:]]
+        overrides = overrides_file(args, tmp)
+        if overrides:
+            node_args += ['--ros-args', *overrides]  # last: it wins over the user's --ros-args
         children = []
         for name, module in GRAPH:
             if name in args.without:

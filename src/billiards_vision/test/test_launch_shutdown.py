@@ -23,7 +23,7 @@ from billiards_vision.tools import graph
 from conftest import CONFIG, executable, free_port, ros_env, wait_for
 
 DOMAIN = 81
-STOP_WITHIN_S = 5.0
+STOP_WITHIN_S = 5.0  # launch's sigterm_timeout: a node still running then is sent SIGTERM, not a clean stop
 LAUNCH_SIGINT_AFTER_S = 0.05  # launch's Shutdown handler signals each process right after the group SIGINT
 
 

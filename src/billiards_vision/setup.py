@@ -15,6 +15,7 @@ CONSOLE_SCRIPTS = {
     'overlay': 'billiards_vision.nodes.overlay:main',
     'web_video_server': 'billiards_vision.nodes.web_video_server:main',
     'billiards_graph': 'billiards_vision.tools.graph:main',
+    'topic_rates': 'billiards_vision.tools.topic_rates:main',
     'simulate': 'billiards_vision.tools.simulate:main',
     'evaluate': 'billiards_vision.tools.evaluate:main',
     'detect_image': 'billiards_vision.tools.detect_image:main',

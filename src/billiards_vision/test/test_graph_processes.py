@@ -3,12 +3,16 @@
 """The installed executables start, publish, and stop cleanly on SIGINT.
 
 Each node runs as its own process (as `ros2 launch` starts them), then the
-whole graph in one process (as `make run` starts it), on its own ROS domain.
+whole graph as `make run` starts it: billiards_graph with one process per node
+(a killed node is started again, SIGINT stops all) and with --single-process;
+all on their own ROS domain.
 """
 import http.client
+import os
 import queue
 import re
 import signal
+import subprocess
 import threading
 
 import cv2
@@ -17,7 +21,7 @@ import pytest
 import rclpy
 from sensor_msgs.msg import Image
 
-from billiards_interfaces.msg import BallArray, Table
+from billiards_interfaces.msg import BallArray, CueStick, Table
 from billiards_vision.tools import graph
 from billiards_vision.ros.qos import LATCHED_QOS, RESULT_QOS, SENSOR_QOS
 from conftest import free_port, CONFIG, executable, ros_env, wait_for
@@ -96,20 +100,39 @@ def read_part(resp):
     return cv2.imdecode(np.frombuffer(resp.read(length), np.uint8), cv2.IMREAD_COLOR)
 
 
-def test_whole_graph_serves_a_moving_picture_and_publishes_results(processes, ros):
+def graph_children(pid: int) -> dict:
+    """node name -> pid of the node processes a billiards_graph supervisor started."""
+    out = subprocess.run(['ps', '-ww', '-o', 'pid=,args=', '--ppid', str(pid)], capture_output=True, text=True).stdout
+    return {m.group(2): int(m.group(1)) for m in re.finditer(r'^\s*(\d+) .*node_process (\w+)', out, re.M)}
+
+
+def group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize('mode', ['processes', 'single-process'])
+def test_whole_graph_serves_a_moving_picture_and_publishes_results(mode, processes, ros):
     node, executor = ros
     port = free_port()
-    proc = processes.start([executable('billiards_graph'), '--source', 'synthetic://demo', '--web-port', str(port),
-                            '--ros-args', '-p', 'image_width:=960', '-p', 'image_height:=540'],
+    args = [executable('billiards_graph'), '--source', 'synthetic://demo', '--web-port', str(port)]
+    if mode == 'single-process':
+        args.append('--single-process')
+    proc = processes.start(args + ['--ros-args', '-p', 'image_width:=960', '-p', 'image_height:=540'],
                            env=ros_env(DOMAIN))
     output = Output(proc)
     url = output.find(r'viewer: (http://\S+)', 60)
     assert url, ''.join(output.text)
     assert url.group(1) == f'http://127.0.0.1:{port}/'
 
-    balls, tables = [], []
+    balls, tables, frames, cues = [], [], [], []
+    node.create_subscription(CueStick, '/cue', cues.append, RESULT_QOS)
     node.create_subscription(BallArray, '/balls', balls.append, RESULT_QOS)
     node.create_subscription(Table, '/table', tables.append, LATCHED_QOS)
+    node.create_subscription(Image, '/camera/image_raw', frames.append, SENSOR_QOS)
 
     conn = http.client.HTTPConnection('127.0.0.1', port, timeout=30)
     conn.request('GET', '/stream?topic=/camera/image_raw&width=480')
@@ -121,8 +144,20 @@ def test_whole_graph_serves_a_moving_picture_and_publishes_results(processes, ro
     assert np.abs(first.astype(int) - later.astype(int)).mean() > 0.5, 'the picture does not move'
     conn.close()
 
-    assert spin_until(executor, lambda: tables and balls, 60), ''.join(output.text)
+    assert spin_until(executor, lambda: tables and balls and frames, 60), ''.join(output.text)
     assert tables[-1].found
-    code, _ = processes.stop(proc, signal.SIGINT, timeout=20)
+    assert (frames[-1].width, frames[-1].height) == (960, 540)  # --ros-args reach the camera
+    if mode == 'processes':
+        children = graph_children(proc.pid)
+        assert set(children) == {name for name, _ in graph.GRAPH}, children  # one process per node
+        os.kill(children['cue_detector'], signal.SIGKILL)  # a crash: started again, like launch respawn
+        assert output.find(r'cue_detector exited with code -9 .*starting it again', 10), ''.join(output.text)
+        assert wait_for(lambda: graph_children(proc.pid).get('cue_detector') not in (None, children['cue_detector']),
+                        30), ''.join(output.text)
+        spin_until(executor, lambda: False, 0.5)
+        cues.clear()
+        assert spin_until(executor, lambda: cues, 60), ''.join(output.text)  # from the new process
+    code, _ = processes.stop(proc, signal.SIGINT, timeout=20)  # the supervisor only: it stops its children
     assert code == 0, ''.join(output.text)
     assert 'Traceback' not in ''.join(output.text), ''.join(output.text)
+    assert wait_for(lambda: not group_alive(proc.pid), 5), 'processes left running'

@@ -5,11 +5,14 @@
 launch and launch_ros are not installable here, so the launch file runs
 against a recording double of the few launch classes it uses: it must parse,
 start only console scripts of this package, declare every launch argument it
-reads, and set parameters that the nodes declare. Every parameter in the YAML
-is one the node declares, and the reverse.
+reads, set parameters that the nodes declare, and start a node again only after
+it failed. Every parameter in the YAML is one the node declares, and the reverse.
+The README says how to check the launch file under the real launch_ros; the
+Ctrl-C behaviour of the node processes is tested in test_launch_shutdown.py.
 """
 import importlib.util
 import pathlib
+import re
 import sys
 import types
 
@@ -32,32 +35,56 @@ class Recorded:
     def __init__(self, *args, **kwargs):
         self.args, self.kwargs = args, kwargs
 
+    def perform(self, context):  # LaunchConfiguration: the value launch would substitute
+        return context.launch_configurations[self.args[0]]
+
+
+class FakeContext:
+    def __init__(self, is_shutdown=False, **launch_configurations):
+        self.is_shutdown = is_shutdown
+        self.launch_configurations = launch_configurations
+
 
 def fake_launch_modules():
     made = {}
-    for name in ('launch', 'launch.actions', 'launch.conditions', 'launch.substitutions', 'launch_ros',
-                 'launch_ros.actions',
-                 'launch_ros.substitutions'):
-        made[name] = types.ModuleType(name)
     classes = {'launch': ['LaunchDescription'],
-               'launch.actions': ['DeclareLaunchArgument', 'SetEnvironmentVariable'],
+               'launch.actions': ['DeclareLaunchArgument', 'LogInfo', 'OpaqueFunction', 'RegisterEventHandler',
+                                  'SetEnvironmentVariable', 'TimerAction'],
                'launch.conditions': ['IfCondition'],
+               'launch.event_handlers': ['OnProcessExit'],
                'launch.substitutions': ['LaunchConfiguration', 'PathJoinSubstitution'],
+               'launch_ros': [],
                'launch_ros.actions': ['Node'], 'launch_ros.substitutions': ['FindPackageShare']}
     for module, names in classes.items():
+        made[module] = types.ModuleType(module)
         for name in names:
             setattr(made[module], name, type(name, (Recorded,), {}))
     return made
 
 
 @pytest.fixture
-def description(monkeypatch):
+def launch_file(monkeypatch):
     for name, module in fake_launch_modules().items():
         monkeypatch.setitem(sys.modules, name, module)
     spec = importlib.util.spec_from_file_location('billiards_launch', LAUNCH_FILE)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.generate_launch_description()
+    return module
+
+
+@pytest.fixture
+def description(launch_file):
+    return launch_file.generate_launch_description()
+
+
+def defaults(description) -> dict:
+    return {a.args[0]: a.kwargs['default_value'] for a in actions_of(description, 'DeclareLaunchArgument')}
+
+
+def graph_actions(description, **arguments) -> list:
+    """What the OpaqueFunction that starts the nodes returns, at the defaults plus `arguments`."""
+    function = next(a.kwargs['function'] for a in actions_of(description, 'OpaqueFunction'))
+    return function(FakeContext(**{**defaults(description), **arguments}))
 
 
 def console_scripts() -> dict:
@@ -87,9 +114,13 @@ def walk(value):
             yield from walk(v)
 
 
+def package_nodes(actions) -> list:
+    return [a for a in actions if type(a).__name__ == 'Node' and a.kwargs['package'] == 'billiards_vision']
+
+
 def test_launch_starts_only_package_console_scripts(description):
     scripts = console_scripts()
-    nodes = [n for n in actions_of(description, 'Node') if n.kwargs['package'] == 'billiards_vision']
+    nodes = package_nodes(graph_actions(description))
     others = [n for n in actions_of(description, 'Node') if n.kwargs['package'] != 'billiards_vision']
     assert [(n.kwargs['package'], n.kwargs['executable']) for n in others] == [('rviz2', 'rviz2')]
     assert type(others[0].kwargs['condition']).__name__ == 'IfCondition'  # only on request
@@ -98,14 +129,64 @@ def test_launch_starts_only_package_console_scripts(description):
         assert node.kwargs['package'] == 'billiards_vision'
         assert node.kwargs['executable'] in scripts
         assert node.kwargs['name'] == node.kwargs['executable']
-        assert node.kwargs['respawn'] is True and node.kwargs['respawn_delay'] > 0
+        assert 'respawn' not in node.kwargs  # launch's respawn ignores the exit code: Ctrl-C respawned all
         module = scripts[node.kwargs['executable']].split(':')[0]
         assert importlib.util.find_spec(module) is not None, module
 
 
+def exit_handlers(actions) -> dict:
+    """node name -> the OnProcessExit registered for that node's process."""
+    handlers = [a.args[0] for a in actions if type(a).__name__ == 'RegisterEventHandler']
+    return {h.kwargs['target_action'].kwargs['name']: h for h in handlers
+            if type(h).__name__ == 'OnProcessExit'}
+
+
+def test_a_node_is_started_again_only_after_a_failure(description, launch_file):
+    actions = graph_actions(description)
+    handlers = exit_handlers(actions)
+    assert set(handlers) == {name for name, _ in graph.GRAPH}
+    on_exit = handlers['camera_driver'].kwargs['on_exit']
+    running, stopping = FakeContext(), FakeContext(is_shutdown=True)
+    assert on_exit(types.SimpleNamespace(returncode=0), running) is None  # Ctrl-C: every node exits 0
+    assert on_exit(types.SimpleNamespace(returncode=1), stopping) is None  # anything during shutdown
+    for code in (1, -9):  # max_reconnects, SIGKILL
+        log, timer = on_exit(types.SimpleNamespace(returncode=code), running)
+        assert str(code) in log.kwargs['msg']
+        assert timer.kwargs['period'] == launch_file.RESPAWN_DELAY_S > 0
+        again = timer.kwargs['actions'][0].kwargs['function']
+        assert again(stopping) is None  # a shutdown during the delay wins
+        node, handler = again(running)
+        assert node.kwargs['executable'] == 'camera_driver'
+        assert node.kwargs['parameters'] == package_nodes(actions)[0].kwargs['parameters']
+        assert handler.args[0].kwargs['target_action'] is node  # and again after its next failure
+
+
+def makefile_size() -> tuple:
+    text = (PACKAGE_ROOT.parents[1] / 'Makefile').read_text()
+    return tuple(int(re.search(rf'^{k} \?= (\d+)', text, re.M).group(1)) for k in ('WIDTH', 'HEIGHT'))
+
+
+def camera_overrides(actions) -> dict:
+    return package_nodes(actions)[0].kwargs['parameters'][1]
+
+
+def test_resolution_sets_the_camera_frame_size(description, launch_file):
+    assert defaults(description)['resolution'] == 'x'.join(map(str, makefile_size()))  # as `make run`
+    camera = camera_overrides(graph_actions(description))
+    assert (camera['image_width'], camera['image_height']) == makefile_size()
+    camera = camera_overrides(graph_actions(description, resolution='1920x1080'))
+    assert (camera['image_width'], camera['image_height']) == (1920, 1080)
+    camera = camera_overrides(graph_actions(description, resolution='source'))
+    assert (camera['image_width'], camera['image_height']) == (0, 0)
+    for bad in ('1280', '1280x', 'hd', '0x720', '100000x720', '-1x5'):
+        with pytest.raises(ValueError, match='WIDTHxHEIGHT'):
+            graph_actions(description, resolution=bad)
+
+
 def test_every_launch_configuration_is_declared(description):
     declared = {a.args[0] for a in actions_of(description, 'DeclareLaunchArgument')}
-    used = {r.args[0] for r in walk(list(description.args[0])) if type(r).__name__ == 'LaunchConfiguration'}
+    used = {r.args[0] for r in walk(list(description.args[0]) + graph_actions(description))
+            if type(r).__name__ == 'LaunchConfiguration'}
     assert used <= declared, used - declared
     for arg in actions_of(description, 'DeclareLaunchArgument'):
         assert arg.kwargs.get('description'), arg.args[0]
@@ -125,9 +206,7 @@ def test_launch_applies_large_data_profile(description):
 
 def test_launch_overrides_are_declared_parameters(description):
     config = yaml.safe_load(CONFIG.read_text())
-    for node in actions_of(description, 'Node'):
-        if node.kwargs['package'] != 'billiards_vision':
-            continue
+    for node in package_nodes(graph_actions(description)):
         for item in node.kwargs['parameters'][1:]:
             for key in item:
                 assert key in config[node.kwargs['name']]['ros__parameters'], (node.kwargs['name'], key)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import abc
 import ctypes
+import itertools
 import multiprocessing
 import os
 import signal
@@ -24,6 +25,7 @@ from typing import Callable, Optional
 import cv2
 import numpy as np
 
+from billiards_vision.camera import shm
 from billiards_vision.camera.base import BadFrame, CaptureSettings, Frame, FrameSource, SourceError
 
 MAX_BAD_RUN = 30   # consecutive bad frames that count as a broken connection
@@ -214,7 +216,7 @@ class _ChildSink:
         elif msg[0] == 'shm':
             if self._shm is not None:
                 self._shm.close()
-            self._shm = shared_memory.SharedMemory(name=msg[1])
+            self._shm = attach_segment(msg[1])
             self._slot_size = msg[2]
             self._free = set(range(SLOTS))
 
@@ -237,6 +239,29 @@ class _ChildSink:
         self._conn.send(('frame', slot, frame.image.shape, frame.stamp_ns, frame.index, frame.jpeg,
                          frame.extra, self._dropped))
         self._dropped = 0
+
+
+_serial = itertools.count()
+_reclaimed = False
+
+
+def new_segment(size: int, log: Callable[[str], None]):
+    """A segment of `size` bytes for frames from a child. Named after this process where possible
+    (see camera/shm.py); the first one a process makes first reclaims those of killed owners."""
+    global _reclaimed
+    if not shm.available():
+        return shared_memory.SharedMemory(create=True, size=size)  # its resource tracker cleans up
+    if not _reclaimed:
+        _reclaimed = True
+        stale = shm.reclaim_stale()
+        if stale:
+            log(f'reclaimed {len(stale)} shared-memory segment(s) left by a killed camera driver: '
+                f'{", ".join(stale)}')
+    return shm.Segment.new(next(_serial), size)
+
+
+def attach_segment(name: str):
+    return shm.Segment(name) if name.startswith(shm.PREFIX) else shared_memory.SharedMemory(name=name)
 
 
 def _die_with_parent() -> None:
@@ -279,7 +304,7 @@ class ProcessWorker(Worker):
         ctx = mp_context()
         self._conn, child_conn = ctx.Pipe(duplex=True)
         self._want = ctx.Value('b', 0, lock=False)
-        self._shm: Optional[shared_memory.SharedMemory] = None
+        self._shm = None  # shm.Segment or, without /dev/shm, shared_memory.SharedMemory
         self._slot_size = 0
         self._child_started = False
         self._process = ctx.Process(target=_child_main, name=f'camera-capture-{generation}', daemon=True,
@@ -324,7 +349,7 @@ class ProcessWorker(Worker):
         elif kind == 'alloc':
             self._release_shm()
             self._slot_size = msg[1]
-            self._shm = shared_memory.SharedMemory(create=True, size=msg[1] * SLOTS)
+            self._shm = new_segment(msg[1] * SLOTS, lambda text: self.events.worker_log(self, text))
             self._conn.send(('shm', self._shm.name, self._slot_size))
         elif kind == 'opened':
             self.events.worker_opened(self, msg[1])

@@ -1,12 +1,16 @@
 # Copyright 2026 The billiards_vision authors
 # SPDX-License-Identifier: Apache-2.0
-"""billiards_graph: every node of the product in one process (what `make run` starts).
+"""billiards_graph: every node of the product, one process per node (what `make run` starts).
 
-On the target, `ros2 launch billiards_vision billiards.launch.py` runs the same
-nodes as separate processes; this executable is for machines without launch
-and for a quick look. Parameters come from config/billiards.yaml (one section
-per node name), with --source and --web-port overriding the two that people
-change most.
+As `ros2 launch billiards_vision billiards.launch.py` does on the target, for
+machines without launch: each node in GRAPH runs in its own process (one
+Python GIL per node, so the graph uses every core; images cross processes
+through the Fast DDS profile in config/), a failed node is started again, and
+Ctrl-C stops them all. `--single-process` runs all nodes in this process
+instead (one GIL: the nodes take turns). Parameters come from
+config/billiards.yaml (one section per node name), with --source and
+--web-port overriding the two that people change most; `--ros-args ...` goes to
+every node.
 """
 from __future__ import annotations
 
@@ -14,14 +18,19 @@ import argparse
 import importlib
 import inspect
 import os
+import re
 import sys
+import tempfile
 
 import rclpy
 from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
 from rclpy.node import Node
 from rclpy.parameter import Parameter
+import yaml
 
-from billiards_vision.ros.node_main import init_with_orderly_shutdown, spin_until_shutdown
+from billiards_vision.ros.node_main import ignore_repeated_signals, init_with_orderly_shutdown, spin_until_shutdown
+from billiards_vision.tools import node_process
+from billiards_vision.tools.processes import Child, Supervisor
 
 # (node name, module) in start order; each module defines one rclpy Node subclass.
 GRAPH = (
@@ -32,6 +41,8 @@ GRAPH = (
     ('overlay', 'billiards_vision.nodes.overlay'),
     ('web_video_server', 'billiards_vision.nodes.web_video_server'),
 )
+CAPTURE_NODE = 'camera_driver'  # keeps normal priority; every other node runs at --nice
+VIEWER_LOG = re.compile(r'serving image topics at (http://\S+)')  # web_video_server's start-up line
 
 
 def node_class(module_name: str) -> type:
@@ -42,6 +53,10 @@ def node_class(module_name: str) -> type:
     if len(classes) != 1:
         raise RuntimeError(f'{module_name} must define exactly one Node subclass, found {classes}')
     return classes[0]
+
+
+def fastdds_profile() -> str:
+    return os.path.join(os.path.dirname(default_params_file()), 'fastdds_large_data.xml')
 
 
 def default_params_file() -> str:
@@ -60,6 +75,10 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     parser.add_argument('--web-port', type=int, default=None, help='port of the web video server')
     parser.add_argument('--without', action='append', default=[], choices=[n for n, _ in GRAPH],
                         help='leave a node out (repeatable)')
+    parser.add_argument('--single-process', action='store_true',
+                        help='run every node in this one process (one GIL) instead of one process per node')
+    parser.add_argument('--nice', type=int, default=5, choices=range(0, 20), metavar='0..19',
+                        help=f'niceness of every node but {CAPTURE_NODE}, so capture is never starved (default 5)')
     ros_args = []
     if '--ros-args' in argv:
         i = argv.index('--ros-args')
@@ -67,12 +86,58 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     return parser.parse_args(argv), ros_args
 
 
+def overrides_file(args: argparse.Namespace, directory: str) -> list[str]:
+    """--source / --web-port as a parameters file for the children (YAML quoting keeps '0' a string)."""
+    sections = {}
+    if args.source is not None:
+        sections['camera_driver'] = {'ros__parameters': {'source': args.source}}
+    if args.web_port is not None:
+        sections['web_video_server'] = {'ros__parameters': {'port': args.web_port}}
+    if not sections:
+        return []
+    path = os.path.join(directory, 'overrides.yaml')
+    with open(path, 'w') as f:
+        yaml.safe_dump(sections, f)
+    return ['--params-file', path]
+
+
+def run_processes(args: argparse.Namespace, params_file: str, ros_args: list[str]) -> int:
+    env = dict(os.environ, PYTHONUNBUFFERED='1', **{node_process.PARENT_ENV: str(os.getpid())})
+    env.setdefault('FASTRTPS_DEFAULT_PROFILES_FILE', fastdds_profile())  # 1080p images between processes
+    with tempfile.TemporaryDirectory(prefix='billiards_graph_') as tmp:
+        node_args = ['--ros-args', '--params-file', params_file, *ros_args[1:]]
+        overrides = overrides_file(args, tmp)
+        if overrides:
+            node_args += ['--ros-args', *overrides]  # last: it wins over the user's --ros-args
+        children = []
+        for name, module in GRAPH:
+            if name in args.without:
+                continue
+            nice = 0 if name == CAPTURE_NODE else args.nice
+            command = [sys.executable, '-m', node_process.__name__, name, module, str(nice), *node_args]
+            children.append(Child(name, command))
+
+        def on_line(name: str, line: str) -> None:
+            match = VIEWER_LOG.search(line) if name == 'web_video_server' else None
+            if match:
+                supervisor.say(f'\n  billiards_vision viewer: {match.group(1)}\n')
+
+        supervisor = Supervisor(children, env, on_line=on_line)
+        return supervisor.run()
+
+
 def main(argv: list[str] | None = None) -> int:
     args, ros_args = parse_args(list(sys.argv[1:] if argv is None else argv))
-    params_file = args.params_file or default_params_file()
+    params_file = os.path.abspath(args.params_file or default_params_file())
     if not os.path.exists(params_file):
         print(f'[error] parameters file not found: {params_file}', file=sys.stderr)
         return 2
+    if args.single_process:
+        return run_single_process(args, params_file, ros_args)
+    return run_processes(args, params_file, ros_args)
+
+
+def run_single_process(args: argparse.Namespace, params_file: str, ros_args: list[str]) -> int:
     init_with_orderly_shutdown(['billiards_graph', '--ros-args', '--params-file', params_file] + ros_args[1:])
     overrides = {'camera_driver': [], 'web_video_server': []}
     if args.source is not None:
@@ -93,12 +158,13 @@ def main(argv: list[str] | None = None) -> int:
         if web is not None:
             print(f'\n  billiards_vision viewer: {web.url}\n', flush=True)
         spin_until_shutdown(executor)
-    except (KeyboardInterrupt, ExternalShutdownException):
+    except ExternalShutdownException:
         code = 0
     except (ValueError, RuntimeError) as exc:
         print(f'[error] {exc}', file=sys.stderr)
         code = 2
     finally:
+        ignore_repeated_signals()
         executor.shutdown(timeout_sec=2.0)
         for node in reversed(nodes):
             code = getattr(node, 'exit_code', 0) or code

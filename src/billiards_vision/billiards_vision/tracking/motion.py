@@ -16,20 +16,20 @@ import numpy as np
 GRID_STEP_S = 0.004
 
 
-def fit_stop_time(times, points, direction, decel: float, horizon_s: float = 3.0):
-    """(t_stop, rms residual [m]) of positions `points` (Nx2) at `times` moving along `direction`.
+def fit_stop_time(times, points, decel: float, horizon_s: float = 3.0):
+    """(t_stop, rms residual [m]) of positions `points` (Nx2) at `times` of a ball rolling straight.
 
-    None when there are too few points to fit.
+    None when there are too few points to fit. The line is the points' principal axis.
     """
     t = np.asarray(times, float)
     p = np.asarray(points, float)
     if len(t) < 4 or t[-1] - t[0] < 0.15:
         return None
-    u = np.asarray(direction, float)
-    n = np.hypot(*u)
-    if n <= 0:
-        return None
-    s = (p - p[0]) @ (u / n)
+    centred = p - p.mean(axis=0)
+    u = np.linalg.svd(centred, full_matrices=False)[2][0]
+    if np.dot(p[-1] - p[0], u) < 0:
+        u = -u
+    s = (p - p[0]) @ u
     candidates = np.arange(t[0], t[-1] + horizon_s, GRID_STEP_S)
     lag = np.maximum(candidates[:, None] - t[None, :], 0.0)
     g = s[None, :] + 0.5 * decel * lag * lag           # each point moved on to the stop position

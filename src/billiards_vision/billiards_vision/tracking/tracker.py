@@ -29,6 +29,7 @@ from typing import Callable, Optional
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from ..sim.physics import PhysicsParams
 from ..table_geometry import BALL_RADIUS_M, TableGeometry
 from .filter import ROLLING_DECELERATION, BallFilter, Cushions
 from .identity import ClassVotes
@@ -36,6 +37,7 @@ from .motion import fit_stop_time
 
 MOVING, STATIONARY, OCCLUDED, POCKETED = 'moving', 'stationary', 'occluded', 'pocketed'
 _FORBIDDEN = 1e6
+BALL_RESTITUTION = PhysicsParams().ball_restitution
 
 
 @dataclass
@@ -101,6 +103,8 @@ class Track:
     manoeuvred: bool = False
     started: Optional[float] = None     # set when the track started moving in this frame
     px: tuple = (0.0, 0.0)
+    struck: bool = False                # predicted to be hit by a moving ball in this frame
+    before: tuple = (None, None, 0.0)   # (position, velocity, dt) before this frame's prediction
 
     @property
     def pos(self) -> np.ndarray:
@@ -159,6 +163,7 @@ class Tracker:
         p = self.params
         for tr in self.tracks:
             self._predict(tr, stamp)
+        self._predict_impacts(stamp)
         matches, free_tracks, free_obs = self._associate(stamp, observations)
         for tr, ob, jump in matches:
             self._correct(tr, ob, stamp, jump)
@@ -178,7 +183,8 @@ class Tracker:
     def _predict(self, tr: Track, stamp: float) -> None:
         p = self.params
         dt = stamp - tr.t_pred
-        tr.bounced, tr.manoeuvred, tr.started = [], False, None
+        tr.bounced, tr.manoeuvred, tr.started, tr.struck = [], False, None, False
+        tr.before = (tr.filter.x[:2].copy(), tr.filter.x[2:].copy(), max(dt, 0.0))
         if dt <= 0:
             return
         if not tr.moving:
@@ -192,11 +198,48 @@ class Tracker:
                 tr.pocket_hint = (pocket, stamp)
         tr.t_pred = stamp
 
+    def _predict_impacts(self, stamp: float) -> None:
+        """A moving ball whose predicted path runs into a ball at rest hits it (equal masses, the
+        simulator's restitution): the struck ball is predicted to leave along the line of centres and
+        the striker to go on with what is left, so neither identity is lost to the other."""
+        movers = [t for t in self.tracks if t.moving and t.confirmed]
+        resting = [t for t in self.tracks if not t.moving and t.confirmed]
+        for a in sorted(movers, key=lambda t: -t.filter.speed):
+            p0, v, dt = a.before
+            if dt <= 0 or not np.any(v):
+                continue
+            best = None
+            for b in resting:
+                if b.struck:
+                    continue
+                d = p0 - b.pos
+                qa, qb, qc = v @ v, 2 * d @ v, d @ d - (2 * BALL_RADIUS_M) ** 2
+                disc = qb * qb - 4 * qa * qc
+                if qb >= 0 or disc < 0:
+                    continue
+                t_hit = max((-qb - np.sqrt(disc)) / (2 * qa), 0.0)
+                if t_hit < dt and (best is None or t_hit < best[0]):
+                    best = (t_hit, b)
+            if best is None:
+                continue
+            t_hit, b = best
+            if any(o is not b and np.linalg.norm(o.pos - b.pos) < 2 * BALL_RADIUS_M + 0.005 for o in resting):
+                continue   # a rack or cluster spreads the impact over many balls: not foreseeable here
+            contact = p0 + v * t_hit
+            n = (b.pos - contact) / max(np.linalg.norm(b.pos - contact), 1e-9)
+            push = 0.5 * (1.0 + BALL_RESTITUTION) * float(v @ n) * n
+            rest = dt - t_hit
+            a.filter.x[:2], a.filter.x[2:] = contact + (v - push) * rest, v - push
+            a.filter.P[2:, 2:] += np.eye(2) * 0.25 * float(v @ v)
+            b.filter.x[:2], b.filter.x[2:] = b.pos + push * rest, push
+            b.filter.P[2:, 2:] += np.eye(2) * 0.25 * float(v @ v)
+            b.struck = True
+
     # -------------------------------------------------------------- associate
     def _gate(self, tr: Track, stamp: float) -> float:
         p = self.params
         since = max(stamp - tr.t_last, 0.0)
-        speed = tr.filter.speed if tr.moving else 0.0
+        speed = tr.filter.speed if tr.moving or tr.struck else 0.0
         return p.gate_m + p.gate_speed_share * speed * since + min(0.5 * p.gate_accel * since * since,
                                                                    4 * BALL_RADIUS_M)
 
@@ -228,15 +271,15 @@ class Tracker:
                 since = np.array([max(stamp - tracks[i].t_last, 1e-3) for i in rest_t])
                 reach = p.gate_m + p.max_ball_speed * since
                 mm = mismatch[np.ix_(rest_t, rest_o)]
-                # Unconfirmed tracks do not jump: a new ball next to a fresh false detection stays two tracks.
-                confirmed = np.array([tracks[i].confirmed for i in rest_t])
+                # Young tracks do not jump: a new ball next to a fresh false detection stays two tracks.
+                confirmed = np.array([tracks[i].hits >= p.confirm_hits + 2 for i in rest_t])
                 cost2 = dist[np.ix_(rest_t, rest_o)] / reach[:, None] + p.class_cost * mm
                 # A detection on the spot of another ball at rest is that ball's, not a far jump.
                 held = np.zeros((len(rest_t), len(rest_o)), bool)
-                on_spot = (dist <= gates[:, None]) & np.array([t.confirmed and not t.moving for t in tracks])[:, None]
+                on_spot = (dist <= gates[:, None]) & np.array([not t.moving for t in tracks])[:, None]
                 for a, i in enumerate(rest_t):
                     held[a] = np.delete(on_spot, i, axis=0)[:, rest_o].any(axis=0)
-                cost2[(d2 > reach[:, None]) | (mm >= 0.5) | ~confirmed[:, None] | held] = _FORBIDDEN
+                cost2[(d2 > reach[:, None]) | ~confirmed[:, None] | held] = _FORBIDDEN
                 for a, b in zip(*linear_sum_assignment(cost2)):
                     if cost2[a, b] < _FORBIDDEN:
                         i, j = rest_t[a], rest_o[b]
@@ -257,7 +300,7 @@ class Tracker:
         was_moving = tr.moving
         if not tr.moving:
             moved = np.linalg.norm(z - tr.rest_pos) > max(p.start_distance_m, 4 * p.measurement_sigma_m)
-            if jump or (moved and tr.confirmed):
+            if jump or (moved and tr.confirmed) or (tr.struck and moved):
                 self._start(tr, z, stamp, since)
             else:
                 # Still: the spot is the running mean of the detections.
@@ -426,8 +469,7 @@ class Tracker:
         fit = None
         if len(pts) >= 4:
             arr = np.array(pts)
-            fit = fit_stop_time(arr[:, 0], arr[:, 1:], tr.filter.vel if speed > 0 else arr[-1, 1:] - arr[0, 1:],
-                                p.rolling_deceleration)
+            fit = fit_stop_time(arr[:, 0], arr[:, 1:], p.rolling_deceleration)
         if fit is not None and fit[1] < 3 * p.measurement_sigma_m:
             if fit[0] <= stamp:
                 self._stop(tr, max(fit[0], tr.t_manoeuvre))

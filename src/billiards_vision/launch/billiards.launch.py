@@ -19,7 +19,8 @@ from launch_ros.substitutions import FindPackageShare
 PACKAGE = 'billiards_vision'
 # Executables of this package started here, in start order (node name = executable).
 RESPAWN_DELAY_S = 2.0
-NODES = ('camera_driver', 'table_detector', 'ball_detector', 'cue_detector', 'overlay', 'web_video_server')
+NODES = ('camera_driver', 'table_detector', 'ball_detector', 'cue_detector', 'tracker', 'overlay',
+         'web_video_server')
 
 
 def generate_launch_description():

@@ -174,8 +174,8 @@ def tracks_as_predictions(records: list[dict], where: str = 'predictions') -> li
         pred = dict(rec)
         pred['balls'] = balls
         cue = rec.get('cue')
-        pred['cue'] = None if not cue or cue.get('tip_px') is None else {'tip_px': cue['tip_px'],
-                                                                           'angle_deg': cue['angle_deg']}
+        has_tip = bool(cue) and cue.get('tip_px') is not None
+        pred['cue'] = {'tip_px': cue['tip_px'], 'angle_deg': cue['angle_deg']} if has_tip else None
         preds.append(pred)
     return preds
 

@@ -74,8 +74,8 @@ def _timing(gt_times, pred_times, dt) -> dict:
     found = [d for d in delays if d is not None]
     return {'n_gt': len(gt_times), 'n_pred': len(pred_times), 'found': len(found),
             'on_time': sum(abs(d) <= ON_TIME_FRAMES for d in found), 'extra': len(pred_times) - len(found),
-            'delay_frames': summary([abs(d) for d in found]), 'delays': [None if d is None else round(d, 2)
-                                                                          for d in delays]}
+            'delay_frames': summary([abs(d) for d in found]),
+            'delays': [None if d is None else round(d, 2) for d in delays]}
 
 
 def score_events(pairs, id_map: dict) -> dict:

@@ -27,7 +27,7 @@ MIN_POINT_STEP_M = 0.01
 
 @dataclass
 class PredictionParams:
-    speed: float = 2.0            # assumed cue-ball speed [m/s]
+    speed: float = 2.75           # assumed cue-ball speed [m/s], mid 1.5-4 m/s (evaluation/shot_prediction.py)
     horizon_s: float = 4.0        # simulated time at most [s]
     max_tip_gap_m: float = 0.6    # the tip must be within this of the cue ball, behind it [m]
     max_offset: float = 1.2       # ... and the cue line within this many radii of its centre
@@ -53,7 +53,7 @@ def aims_at(cue_ball_xy, tip_xy, angle: float, params: PredictionParams) -> bool
 
 
 def predict_shot(balls: Sequence[tuple], cue_ball_id: int, angle: float, geometry: TableGeometry,
-                 speed: float = 2.0, horizon_s: float = 4.0) -> dict:
+                 speed: float = 2.75, horizon_s: float = 4.0) -> dict:
     """Simulate the cue ball `cue_ball_id` struck towards `angle` [rad] with the other `balls`.
 
     balls: (id, (x, y)) on the table [m]. Returns {"valid", "cue_ball_id", "paths": [{"ball_id",

@@ -134,6 +134,7 @@ class Tracker:
         self.tracks: list[Track] = []
         self.graveyard: list[Track] = []     # pocketed tracks, for reporting and ball in hand
         self.next_id = 1
+        self.frames = 0                      # detection frames taken
         self.t: Optional[float] = None
         self.to_image: Optional[Callable] = None   # table [m] Nx2 -> image [px] Nx2
         self.events = None
@@ -160,6 +161,7 @@ class Tracker:
         if self.t is not None and stamp < self.t - 1e-9:
             raise ValueError(f'detection stamp {stamp:.6f} is older than the previous one ({self.t:.6f})')
         self.t = stamp
+        self.frames += 1
         p = self.params
         for tr in self.tracks:
             self._predict(tr, stamp)
@@ -448,7 +450,6 @@ class Tracker:
 
     # ------------------------------------------------------------------ state
     def _update_state(self, tr: Track, stamp: float) -> None:
-        p = self.params
         if tr.moving and tr.last_matched:
             self._check_stop(tr, stamp)
         elif tr.moving and stamp - tr.t_last > 0 and tr.filter.speed < 1e-6:
@@ -494,5 +495,6 @@ class Tracker:
     def confirmed(self) -> list[Track]:
         """Confirmed tracks on the table (seen or coasting), then recently pocketed ones."""
         on = [t for t in self.tracks if t.confirmed]
-        gone = [t for t in self.graveyard if self.t is not None and self.t - t.t_pocketed <= self.params.pocketed_keep_s]
+        keep = self.params.pocketed_keep_s
+        gone = [t for t in self.graveyard if self.t is not None and self.t - t.t_pocketed <= keep]
         return on + gone

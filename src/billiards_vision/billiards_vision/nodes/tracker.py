@@ -105,7 +105,8 @@ class TrackerNode(Node):
         if cue is None or not cue.found or not cue.tip_valid or \
                 abs(_stamp(cue.header) - stamp) > self.values['cue_max_age_s']:
             return None
-        return {'tip_m': [cue.tip.x, cue.tip.y], 'angle': float(cue.angle)}
+        return {'tip_m': [cue.tip.x, cue.tip.y], 'angle': float(cue.angle), 'tip_px': [cue.tip_px.x, cue.tip_px.y],
+                'butt_px': [cue.butt_px.x, cue.butt_px.y]}
 
     def _on_balls(self, msg: BallArray) -> None:
         stamp = _stamp(msg.header)

@@ -120,7 +120,8 @@ class Pipeline:
             balls = detect_balls(image, table, self.det.balls)
             found = detect_cue(image, table, balls, self.det.cue)
             if found is not None and found.tip_m is not None:
-                cue = {'tip_px': [float(v) for v in found.tip_px], 'angle_deg': float(found.angle_deg),
+                cue = {'tip_px': [float(v) for v in found.tip_px], 'butt_px': [float(v) for v in found.butt_px],
+                       'angle_deg': float(found.angle_deg),
                        'tip_m': [float(v) for v in found.tip_m], 'angle': float(found.angle_table_rad),
                        'confidence': float(found.confidence)}
         obs = [Observation(b.position_m[0], b.position_m[1], b.x, b.y, b.radius, b.type, b.number,

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Optional
 
+import numpy as np
+
 from ..table_geometry import TableGeometry
 from .prediction import PredictionParams, ShotPredictor
 from .tracker import Observation, Tracker, TrackerParams
@@ -39,9 +41,30 @@ class TrackingSession:
         self.tracker.set_table(geometry, to_image)
 
     def step(self, frame: int, stamp: float, observations: list[Observation], cue: Optional[dict] = None) -> dict:
-        """cue: {"tip_m": [x, y], "angle": rad (table frame, butt -> tip), ...} or None."""
-        events = self.tracker.update(stamp, observations)
+        """cue: {"tip_m": [x, y], "angle": rad (table frame, butt -> tip), "tip_px", "butt_px", ...} or None."""
+        events = self.tracker.update(stamp, off_the_stick(observations, cue))
         tracks = self.tracker.confirmed()
         prediction = self.predictor.predict(tracks, cue, self.geometry)
         return {'frame': int(frame), 'stamp': float(stamp), 'tracks': [track_json(t, stamp) for t in tracks],
                 'events': events, 'cue': cue, 'prediction': prediction}
+
+
+def off_the_stick(observations: list[Observation], cue: Optional[dict]) -> list[Observation]:
+    """Detections that are not on the cue stick behind its tip (its wrap and butt can pass for balls).
+
+    A ball ahead of the tip (the cue ball) is kept; one under the stick is hidden anyway.
+    """
+    if not cue or cue.get('tip_px') is None or cue.get('butt_px') is None:
+        return observations
+    tip, butt = np.asarray(cue['tip_px'], float), np.asarray(cue['butt_px'], float)
+    length = float(np.linalg.norm(butt - tip))
+    if length <= 0:
+        return observations
+    u = (butt - tip) / length
+    kept = []
+    for o in observations:
+        rel = np.array([o.x_px, o.y_px]) - tip
+        along, across = float(rel @ u), abs(float(rel[0] * u[1] - rel[1] * u[0]))
+        if not (1.5 * o.radius_px < along <= length + o.radius_px and across < o.radius_px):
+            kept.append(o)
+    return kept

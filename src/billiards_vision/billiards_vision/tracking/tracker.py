@@ -14,7 +14,8 @@ Per detection frame (any rate: the time step comes from the stamps):
    distance a ball can travel at `max_ball_speed`; this is what keeps a struck
    ball's identity instead of leaving a ghost behind and starting a new track;
 3. tracks start tentative and are confirmed on their `confirm_hits`-th detection
-   (a still ball within 3 frames); a tentative track missed once is dropped, a
+   at rest (a still ball within 3 frames; something that appears moving is a hand
+   or the stick until it comes to rest); a tentative track missed once is dropped, a
    coasting track that overlaps a seen one is dropped (no ghosts), a moving track
    unseen for `coast_moving_s` is dropped, a ball last seen rolling into a pocket
    mouth is pocketed;
@@ -38,6 +39,7 @@ from .motion import fit_stop_time
 MOVING, STATIONARY, OCCLUDED, POCKETED = 'moving', 'stationary', 'occluded', 'pocketed'
 _FORBIDDEN = 1e6
 BALL_RESTITUTION = PhysicsParams().ball_restitution
+YOUNG_SPEED = 4.0    # reach of a track not yet established [m/s]
 
 
 @dataclass
@@ -175,7 +177,9 @@ class Tracker:
             self._birth(observations[k], stamp)
         self._prune(stamp)
         for tr in self.tracks:
-            if not tr.confirmed and tr.hits >= p.confirm_hits:
+            # A new track is confirmed at rest only: balls do not appear out of nowhere rolling, while false
+            # detections on a moving hand or stick do (a ball that came into view rolling is taken once it stops).
+            if not tr.confirmed and tr.hits >= p.confirm_hits and not tr.moving:
                 tr.confirmed = True
                 self._drop_ghosts_under(tr)
             self._update_state(tr, stamp)
@@ -271,17 +275,24 @@ class Tracker:
                 last = np.array([tracks[i].history[-1][1:] if tracks[i].history else tracks[i].pos for i in rest_t])
                 d2 = np.linalg.norm(last[:, None] - z[rest_o][None], axis=2)
                 since = np.array([max(stamp - tracks[i].t_last, 1e-3) for i in rest_t])
-                reach = p.gate_m + p.max_ball_speed * since
+                # Young tracks reach less far (a ball that came into view rolling) and never onto a detection
+                # beside another track: a new ball next to a fresh false detection stays two tracks.
+                young = np.array([tracks[i].hits < p.confirm_hits + 2 for i in rest_t])
+                reach = p.gate_m + np.where(young, YOUNG_SPEED, p.max_ball_speed) * since
                 mm = mismatch[np.ix_(rest_t, rest_o)]
-                # Young tracks do not jump: a new ball next to a fresh false detection stays two tracks.
-                confirmed = np.array([tracks[i].hits >= p.confirm_hits + 2 for i in rest_t])
+                near = dist[:, rest_o] < 2 * BALL_RADIUS_M + p.gate_m
+                crowded = (near.sum(axis=0)[None, :] - near[rest_t]) > 0      # near a track other than itself
+                # ... nor onto a detection of another type than the little it has seen.
+                differs = np.array([[tracks[i].type not in ('unknown', obs[j].type) and obs[j].type != 'unknown'
+                                     for j in rest_o] for i in rest_t]).reshape(len(rest_t), len(rest_o))
+                confirmed = ~(young[:, None] & (crowded | differs))
                 cost2 = dist[np.ix_(rest_t, rest_o)] / reach[:, None] + p.class_cost * mm
                 # A detection on the spot of another ball at rest is that ball's, not a far jump.
                 held = np.zeros((len(rest_t), len(rest_o)), bool)
                 on_spot = (dist <= gates[:, None]) & np.array([not t.moving for t in tracks])[:, None]
                 for a, i in enumerate(rest_t):
                     held[a] = np.delete(on_spot, i, axis=0)[:, rest_o].any(axis=0)
-                cost2[(d2 > reach[:, None]) | ~confirmed[:, None] | held] = _FORBIDDEN
+                cost2[(d2 > reach[:, None]) | ~confirmed | held] = _FORBIDDEN
                 for a, b in zip(*linear_sum_assignment(cost2)):
                     if cost2[a, b] < _FORBIDDEN:
                         i, j = rest_t[a], rest_o[b]

@@ -62,8 +62,7 @@ def test_markers_carry_track_ids_and_predicted_paths():
                                                   state=TrackedBall.STATE_MOVING)])
 
         def got():
-            return any(any(m.ns == 'track_ids' for m in a.markers) and any(m.ns == 'shot_prediction'
-                                                                               for m in a.markers) for a in markers)
+            return any({'track_ids', 'shot_prediction'} <= {m.ns for m in a.markers} for a in markers)
         assert wait_for(lambda: tracks_pub.publish(msg) or got(), 10)
         last = next(a for a in reversed(markers) if any(m.ns == 'track_ids' for m in a.markers))
         text = next(m for m in last.markers if m.ns == 'track_ids')

@@ -60,7 +60,7 @@ class Observation:
 @dataclass
 class TrackerParams:
     measurement_sigma_m: float = 0.003      # detection position noise [m]
-    accel_sigma_moving: float = 0.7         # process noise of a rolling ball [m/s^2]
+    accel_sigma_moving: float = 0.2         # process noise of a rolling ball [m/s^2]
     accel_sigma_still: float = 0.02         # process noise of a ball at rest [m/s^2]
     gate_m: float = 0.6 * BALL_RADIUS_M     # gate of a ball at rest seen in the last frame [m]
     gate_speed_share: float = 1.0           # gate grows by this share of the distance travelled [-]

@@ -32,7 +32,7 @@ class Cushions:
         self.pockets = np.array([xy for _, xy in geometry.pockets()])
 
     def present(self, axis: int, point) -> bool:
-        """A cushion (not a pocket mouth) at a contact point on the `axis` cushion line."""
+        """A cushion (not a pocket mouth) at a contact point on the `axis` cushion line (as in sim/physics.py)."""
         hl, hw = self.half
         if axis == 0:
             return abs(point[1]) < hw - self.corner_gap

@@ -447,7 +447,9 @@ class Tracker:
         last = np.array(tr.history[-1][1:])
         k, d = self.cushions.nearest_pocket(last)
         mouth = self.cushions.geometry.pocket_mouth('corner' if k not in (1, 4) else 'side')
-        toward = np.dot(tr.filter.vel, self.cushions.pockets[k] - last) > 0
+        # Heading as last seen (the prediction since may have reflected it off the jaw).
+        heading = last - np.array(tr.history[-2][1:]) if len(tr.history) > 1 else tr.filter.vel
+        toward = np.dot(heading, np.sign(self.cushions.pockets[k])) > 0      # out through that mouth
         return k if d < mouth / 2 + 1.5 * BALL_RADIUS_M and toward else -1
 
     def _pocketed(self, tr: Track, pocket: int, stamp: float) -> None:

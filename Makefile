@@ -17,7 +17,7 @@ help:
 	@echo "make run    - set up if needed, run the whole graph on the synthetic table, serve http://127.0.0.1:$(WEB_PORT)/"
 	@echo "              (make run WEB_PORT=9000 SOURCE=clip.mp4 WIDTH=1920 HEIGHT=1080)"
 	@echo "make test   - set up if needed, run every test"
-	@echo "make bench  - transport, detector and viewer benchmarks"
+	@echo "make bench  - transport, detector, camera, simulator, tracker and viewer benchmarks"
 	@echo "make soak   - 5 minutes of viewers coming and going; prints the web server's memory (not in make test)"
 	@echo "make eval   - score the detectors on synthetic and (if present) real labelled frames, and under camera degradations"
 	@echo "make setup  - create .venv with ROS 2 Jazzy wheels and colcon build (idempotent)"
@@ -41,6 +41,7 @@ bench: setup
 	@$(ENV) python -m billiards_vision.tools.bench_detectors
 	@$(ENV) python -m billiards_vision.camera.bench
 	@$(ENV) python -m billiards_vision.sim.bench
+	@$(ENV) python -m billiards_vision.tracking.bench
 	@$(ENV) python -m billiards_vision.tools.bench_viewers
 
 # The web server's memory over SOAK_SECONDS of clients coming and going; exit 1 if it grows.

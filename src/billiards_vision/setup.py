@@ -12,6 +12,7 @@ CONSOLE_SCRIPTS = {
     'table_detector': 'billiards_vision.nodes.table_detector:main',
     'ball_detector': 'billiards_vision.nodes.ball_detector:main',
     'cue_detector': 'billiards_vision.nodes.cue_detector:main',
+    'tracker': 'billiards_vision.nodes.tracker:main',
     'overlay': 'billiards_vision.nodes.overlay:main',
     'web_video_server': 'billiards_vision.nodes.web_video_server:main',
     'billiards_graph': 'billiards_vision.tools.graph:main',
@@ -19,6 +20,7 @@ CONSOLE_SCRIPTS = {
     'simulate': 'billiards_vision.tools.simulate:main',
     'evaluate': 'billiards_vision.tools.evaluate:main',
     'detect_image': 'billiards_vision.tools.detect_image:main',
+    'process_video': 'billiards_vision.tools.process_video:main',
     'bench_transport': 'billiards_vision.tools.bench_transport:main',
     'record': 'billiards_vision.tools.record:main',
 }

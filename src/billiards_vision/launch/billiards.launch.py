@@ -25,7 +25,8 @@ from launch_ros.substitutions import FindPackageShare
 
 PACKAGE = 'billiards_vision'
 # Executables of this package started here, in start order (node name = executable).
-NODES = ('camera_driver', 'table_detector', 'ball_detector', 'cue_detector', 'overlay', 'web_video_server')
+NODES = ('camera_driver', 'table_detector', 'ball_detector', 'cue_detector', 'tracker', 'overlay',
+         'web_video_server')
 RESPAWN_DELAY_S = 2.0
 # The same frame size as `make run`: the whole graph stays live on a 2-core machine (README).
 DEFAULT_RESOLUTION = '1280x720'

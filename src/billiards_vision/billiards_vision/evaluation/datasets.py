@@ -4,7 +4,9 @@
 
 - ``load_ground_truth(path)``: synthetic ``ground_truth.jsonl`` (schema in the team brief).
 - ``load_predictions(path)``: predictions ``.jsonl``, one detection object per line with a
-  ``"frame"`` (int) or ``"image"`` (path) key. A ground-truth file given as predictions is
+  ``"frame"`` (int) or ``"image"`` (path) key. ``process_video`` lines (``"tracks"`` instead
+  of ``"balls"``) are converted with ``tracks_as_predictions``: the tracks seen in that frame
+  (moving or stationary) become balls with their track_id and velocity_mps. A ground-truth file given as predictions is
   converted with ``ground_truth_as_predictions`` (visible balls only, track_id = ball id), so
   scoring ground truth against itself gives perfect scores.
 - ``load_real_dataset(root)``: records for the real labelled frames under ``root/real`` (see
@@ -148,9 +150,41 @@ def ground_truth_as_predictions(gt_frames: list[dict]) -> list[dict]:
     return preds
 
 
+SEEN_STATES = ('moving', 'stationary')
+
+
+def tracks_as_predictions(records: list[dict], where: str = 'predictions') -> list[dict]:
+    """process_video lines -> prediction frames (the line's other keys are kept for event scores)."""
+    preds = []
+    for i, rec in enumerate(records, 1):
+        tracks = rec.get('tracks')
+        if not isinstance(tracks, list):
+            raise DatasetError(f'{where}: record {i} has no "tracks" list')
+        balls = []
+        for j, t in enumerate(tracks):
+            if not isinstance(t, dict) or 'id' not in t or 'state' not in t:
+                raise DatasetError(f'{where}: record {i} track {j} needs "id" and "state"')
+            if t['state'] not in SEEN_STATES:
+                continue
+            balls.append({'x': _number(t.get('x_px'), f'{where}: record {i} track {j} "x_px"'),
+                          'y': _number(t.get('y_px'), f'{where}: record {i} track {j} "y_px"'),
+                          'radius': float(t.get('radius_px') or 0.0), 'type': t.get('type') or 'unknown',
+                          'number': t.get('number'), 'confidence': float(t.get('type_confidence', 1.0)),
+                          'track_id': t['id'], 'velocity_mps': [float(t.get('vx', 0.0)), float(t.get('vy', 0.0))]})
+        pred = dict(rec)
+        pred['balls'] = balls
+        cue = rec.get('cue')
+        has_tip = bool(cue) and cue.get('tip_px') is not None
+        pred['cue'] = {'tip_px': cue['tip_px'], 'angle_deg': cue['angle_deg']} if has_tip else None
+        preds.append(pred)
+    return preds
+
+
 def load_predictions(path) -> list[dict]:
     """Prediction frames from a .jsonl (or .json) file; ground-truth files are converted."""
     records = _read_json_records(path)
+    if all('tracks' in r and 'balls' not in r for r in records):
+        records = tracks_as_predictions(records, str(path))
     if any(is_ground_truth_record(r) for r in records):
         for i, rec in enumerate(records, 1):
             _check_frame(rec, f'{path}: record {i}')

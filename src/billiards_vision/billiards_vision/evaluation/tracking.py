@@ -17,7 +17,10 @@ resumed is a fragmentation.
   maximising the number of frames in which the pair is admissible (IDTP); IDF1 =
   2 IDTP / (ground-truth balls + predicted balls), with IDP, IDR alongside.
 - Speed error (m/s): | |v_pred| - |v_gt| | over matched pairs whose prediction gives
-  "velocity_mps" (and the ground truth too), plus the velocity vector error.
+  "velocity_mps" (and the ground truth too), plus the velocity vector error, and the
+  relative speed error of balls faster than 0.2 m/s.
+- With process_video lines (they carry "events" and "tracks"): game events and tracks
+  without a ball (game_events.py).
 """
 from __future__ import annotations
 
@@ -29,9 +32,12 @@ from scipy.optimize import linear_sum_assignment
 
 from .datasets import DatasetError
 from .frames import key_label, pair_frames
+from .game_events import relative_speed_errors, score_events, score_ghosts
 from .matching import DEFAULT_DISTANCE_GATE, DEFAULT_IOU_THRESHOLD, admissible_costs, assign, resolve_mode
 from .metrics import visible_balls
 from .stats import ratio, summary
+
+FAST_MPS = 0.2
 
 
 def _track_ids(balls: list[dict], key: str, where: str) -> list:
@@ -64,7 +70,8 @@ def _speed_errors(gt_ball, pred_ball):
     if pred_ball.get('velocity_mps') is None or gt_ball.get('velocity_mps') is None:
         return None
     (pvx, pvy), (gvx, gvy) = pred_ball['velocity_mps'], gt_ball['velocity_mps']
-    return abs(math.hypot(pvx, pvy) - math.hypot(gvx, gvy)), math.hypot(pvx - gvx, pvy - gvy)
+    return (abs(math.hypot(pvx, pvy) - math.hypot(gvx, gvy)), math.hypot(pvx - gvx, pvy - gvy),
+            math.hypot(gvx, gvy), math.hypot(pvx, pvy))
 
 
 def _ordered_pairs(gt_frames, pred_frames, image_root):
@@ -80,7 +87,7 @@ def score_tracking(gt_frames: list[dict], pred_frames: list[dict], gate: float =
     """CLEAR-MOT and identity scores of predicted tracks (see the module docstring)."""
     pairs, unused = _ordered_pairs(gt_frames, pred_frames, image_root)
     n_gt = n_pred = misses = false_pos = switches = 0
-    distances, speed, velocity = [], [], []
+    distances, speed, velocity, fast = [], [], [], []
     last_track, tracked_history = {}, defaultdict(list)
     id_overlap = defaultdict(int)
     for key, gt, pred in pairs:
@@ -110,6 +117,8 @@ def score_tracking(gt_frames: list[dict], pred_frames: list[dict], gate: float =
             if errs is not None:
                 speed.append(errs[0])
                 velocity.append(errs[1])
+                if errs[2] > FAST_MPS:
+                    fast.append(errs[2:])
         for g, gid in enumerate(gt_ids):
             tracked_history[gid].append(g in matched_g)
         misses += len(gt_balls) - len(matches)
@@ -118,8 +127,8 @@ def score_tracking(gt_frames: list[dict], pred_frames: list[dict], gate: float =
     for history in tracked_history.values():
         runs = np.diff(np.asarray(history, dtype=int))
         fragmentations += max(int(np.count_nonzero(runs == 1)) - (0 if history[0] else 1), 0)
-    idtp = _global_id_matches(id_overlap)
-    return {
+    idtp, id_map = _global_id_matches(id_overlap)
+    out = {
         'n_frames': len(pairs), 'n_missing_pred': sum(p is None for _, _, p in pairs),
         'n_unused_pred': len(unused),
         'n_gt': n_gt, 'n_pred': n_pred, 'misses': misses, 'false_positives': false_pos,
@@ -130,17 +139,24 @@ def score_tracking(gt_frames: list[dict], pred_frames: list[dict], gate: float =
         'idr': ratio(idtp, n_gt),
         'n_tracks_gt': len(tracked_history),
         'speed_error_mps': summary(speed), 'velocity_error_mps': summary(velocity),
+        f'relative_speed_error_over_{FAST_MPS}mps': relative_speed_errors(fast),
     }
+    events = score_events(pairs, id_map)
+    if events:
+        out['events'] = events
+        out['tracks_without_ball'] = score_ghosts(pairs)
+    return out
 
 
-def _global_id_matches(id_overlap: dict) -> int:
-    """IDTP: the largest total overlap of a one-to-one ball-id / track-id assignment."""
+def _global_id_matches(id_overlap: dict) -> tuple[int, dict]:
+    """IDTP: the largest total overlap of a one-to-one ball-id / track-id assignment, and that
+    assignment as {track id: ball id}."""
     if not id_overlap:
-        return 0
+        return 0, {}
     gids = sorted({g for g, _ in id_overlap}, key=str)
     hids = sorted({h for _, h in id_overlap}, key=str)
     counts = np.zeros((len(gids), len(hids)))
     for (g, h), n in id_overlap.items():
         counts[gids.index(g), hids.index(h)] = n
     rows, cols = linear_sum_assignment(counts, maximize=True)
-    return int(counts[rows, cols].sum())
+    return int(counts[rows, cols].sum()), {hids[c]: gids[r] for r, c in zip(rows, cols) if counts[r, c] > 0}

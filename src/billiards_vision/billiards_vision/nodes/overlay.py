@@ -4,7 +4,9 @@
 
 Publishes `vision/image_annotated` (only while someone watches it) and
 `vision/markers` (MarkerArray in the `table` frame: cloth outline, pockets,
-balls as spheres, the cue as an arrow).
+balls as spheres, the cue as an arrow, track ids as text, the predicted shot
+as line strips). Tracks are drawn with their id, a short trail and a velocity
+arrow (where the ball will be in `arrow_seconds`), the predicted shot as lines.
 
 The annotated stream runs at the camera's rate (up to `max_rate`): every frame
 is drawn with the newest results, and its corner says how many balls the
@@ -15,6 +17,7 @@ gaps with "fresh" results only; when the detector lagged by more than
 """
 from __future__ import annotations
 
+import collections
 import math
 import time
 
@@ -28,14 +31,15 @@ from sensor_msgs.msg import Image
 from std_msgs.msg import ColorRGBA
 from visualization_msgs.msg import Marker, MarkerArray
 
-from billiards_interfaces.msg import BallArray, CueStick, Table
+from billiards_interfaces.msg import BallArray, CueStick, ShotPrediction, Table, TrackedBall, TrackedBallArray
 
 from billiards_vision.ros import image_bridge
 from billiards_vision.ros.node_main import run_node
 from billiards_vision.ros.node_params import Param, declare_parameters
-from billiards_vision.web.overlay import BallMark, NewestResults, Scene, ball_colour, draw, results_text
+from billiards_vision.web.overlay import (BallMark, NewestResults, Scene, TrackMark, ball_colour, draw,
+                                          results_text)
 from billiards_vision.ros.qos import LATCHED_QOS, RESULT_QOS, SENSOR_QOS
-from billiards_vision.table_geometry import BALL_RADIUS_M, BALL_TYPES
+from billiards_vision.table_geometry import BALL_RADIUS_M, BALL_TYPES, apply_homography
 
 PARAMS = [
     Param('max_rate', 30.0, 'highest rate of vision/image_annotated [Hz]; below it, the camera rate',
@@ -46,6 +50,9 @@ PARAMS = [
           range=(0.0, 10.0)),
     Param('marker_lifetime', 1.0, 'rviz markers vanish after this long without an update [s]', range=(0.0, 60.0)),
     Param('table_frame_id', 'table', 'frame of the rviz markers (the table frame of the messages)'),
+    Param('trail_length', 15, 'image positions of each track drawn as its trail', range=(0, 200)),
+    Param('arrow_seconds', 0.3, 'velocity arrows point where the ball will be after this long [s]',
+          range=(0.0, 5.0)),
 ]
 
 
@@ -72,6 +79,7 @@ class Overlay(Node):
         self.create_subscription(Table, 'table', self._on_table, LATCHED_QOS)
         self.create_subscription(BallArray, 'balls', self._on_balls, RESULT_QOS)
         self.create_subscription(CueStick, 'cue', self._on_cue, RESULT_QOS)
+        self._init_tracks()
 
     def _on_change(self, changed):
         for p in changed:
@@ -125,6 +133,7 @@ class Overlay(Node):
             scene.cue_tip = (self.cue.tip_px.x, self.cue.tip_px.y)
             scene.cue_butt = (self.cue.butt_px.x, self.cue.butt_px.y)
         scene.text = self.results_line(stamp)
+        self._track_scene(scene)
         return scene
 
     def results_line(self, stamp: float) -> str:
@@ -180,7 +189,77 @@ class Overlay(Node):
             m.scale.x, m.scale.y, m.scale.z = 0.012, 0.025, 0.03
             m.color = _rgba((0, 140, 255))
             markers.markers.append(m)
+        self._track_markers(markers)
         self.marker_pub.publish(markers)
+
+    # ---- tracks and the predicted shot (tracker) --------------------------------------
+    def _init_tracks(self):
+        self.tracks: TrackedBallArray | None = None
+        self.prediction: ShotPrediction | None = None
+        self.trails: dict = {}
+        self.create_subscription(TrackedBallArray, 'tracks', self._on_tracks, RESULT_QOS)
+        self.create_subscription(ShotPrediction, 'shot_prediction', self._on_prediction, RESULT_QOS)
+
+    def _on_tracks(self, msg: TrackedBallArray):
+        if not self.results.update('tracks', _stamp(msg.header), msg):
+            return  # older than the tracks held
+        self.tracks = msg
+        alive = set()
+        for t in msg.balls:
+            if t.state == TrackedBall.STATE_POCKETED:
+                continue
+            alive.add(t.id)
+            trail = self.trails.setdefault(t.id, collections.deque(maxlen=max(self.params['trail_length'], 1)))
+            trail.append((t.ball.x_px, t.ball.y_px))
+        for gone in set(self.trails) - alive:
+            del self.trails[gone]
+        self._publish_markers()
+
+    def _on_prediction(self, msg: ShotPrediction):
+        self.prediction = msg if msg.valid else None
+
+    def _to_image(self, pts_m):
+        h = np.asarray(self.table.homography, np.float64).reshape(3, 3)
+        return apply_homography(np.linalg.inv(h), np.asarray(pts_m, np.float64).reshape(-1, 2))
+
+    def _track_scene(self, scene: Scene):
+        if self.tracks is not None:  # newest, as the balls; the corner text says how old
+            for t in self.tracks.balls:
+                if t.state == TrackedBall.STATE_POCKETED:
+                    continue
+                arrow = None
+                speed = math.hypot(t.velocity.x, t.velocity.y)
+                if self.table is not None and speed > 0.05 and self.params['arrow_seconds'] > 0:
+                    k = self.params['arrow_seconds']
+                    end = self._to_image([[t.ball.position.x + k * t.velocity.x, t.ball.position.y + k * t.velocity.y]])
+                    arrow = tuple(end[0])
+                keep = self.params['trail_length']
+                trail = list(self.trails.get(t.id, ()))[-keep:] if keep else []
+                scene.tracks.append(TrackMark(t.ball.x_px, t.ball.y_px, f'#{t.id}', trail, arrow))
+        if self.table is not None and self.prediction is not None:
+            for path in self.prediction.paths:
+                if len(path.points) >= 2:
+                    line = self._to_image([[p.x, p.y] for p in path.points])
+                    scene.paths.append(([tuple(p) for p in line], path.pocketed))
+
+    def _track_markers(self, markers: MarkerArray):
+        if self.tracks is not None:
+            for t in self.tracks.balls:
+                if t.state == TrackedBall.STATE_POCKETED:
+                    continue
+                m = self._marker('track_ids', t.id, Marker.TEXT_VIEW_FACING, self.tracks.header)
+                m.pose.position = Point(x=t.ball.position.x, y=t.ball.position.y, z=3 * BALL_RADIUS_M)
+                m.scale.z = 0.04
+                m.color = _rgba((80, 255, 80))
+                m.text = str(t.id)
+                markers.markers.append(m)
+        if self.prediction is not None:
+            for i, path in enumerate(self.prediction.paths):
+                m = self._marker('shot_prediction', i, Marker.LINE_STRIP, self.prediction.header)
+                m.points = [Point(x=p.x, y=p.y, z=BALL_RADIUS_M) for p in path.points]
+                m.scale.x = 0.008
+                m.color = _rgba((0, 255, 0) if path.pocketed else (255, 255, 0))
+                markers.markers.append(m)
 
 
 def main(args=None) -> int:

@@ -107,6 +107,7 @@ class SyntheticTable:
         self.ctx = ScenarioContext(self.physics, self.rng, self.fps, hand=o.hand)
         self._script = SCENARIOS[scenario](self.ctx)
         self.frame_index = 0
+        self.loops = 0                      # times the scenario ran to its end and started again
         noise_rng = np.random.default_rng(seed + 104729)
         self._noise_rng = noise_rng
         self._noise = None
@@ -131,15 +132,25 @@ class SyntheticTable:
 
     def next_frame(self) -> tuple[np.ndarray, dict]:
         """Advance one frame: (BGR uint8 image, ground-truth dict)."""
-        try:
-            next(self._script)
-        except StopIteration:
-            self._script = SCENARIOS[self.scenario](self.ctx)
-            next(self._script)
-        truth = self._truth()
+        truth = self._advance()
         image = self._render(truth)
         self.frame_index += 1
         return image, truth
+
+    def next_truth(self) -> dict:
+        """Advance one frame without rendering it: the ground-truth dict only (for tracker tests)."""
+        truth = self._advance()
+        self.frame_index += 1
+        return truth
+
+    def _advance(self) -> dict:
+        try:
+            next(self._script)
+        except StopIteration:
+            self.loops += 1
+            self._script = SCENARIOS[self.scenario](self.ctx)
+            next(self._script)
+        return self._truth()
 
     # -------------------------------------------------------------- truth
     def _static_table_truth(self) -> dict:

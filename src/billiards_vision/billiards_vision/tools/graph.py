@@ -38,6 +38,7 @@ GRAPH = (
     ('table_detector', 'billiards_vision.nodes.table_detector'),
     ('ball_detector', 'billiards_vision.nodes.ball_detector'),
     ('cue_detector', 'billiards_vision.nodes.cue_detector'),
+    ('tracker', 'billiards_vision.nodes.tracker'),
     ('overlay', 'billiards_vision.nodes.overlay'),
     ('web_video_server', 'billiards_vision.nodes.web_video_server'),
 )

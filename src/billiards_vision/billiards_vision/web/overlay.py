@@ -41,6 +41,17 @@ class BallMark:
 
 
 @dataclass
+class TrackMark:
+    """A tracked ball: id label, recent image positions, where its velocity points (all px)."""
+
+    x: float
+    y: float
+    label: str
+    trail: Sequence[tuple] = ()
+    arrow_to: Optional[tuple] = None
+
+
+@dataclass
 class Scene:
     """Everything to draw on one frame, in image pixels."""
 
@@ -50,6 +61,8 @@ class Scene:
     cue_tip: Optional[tuple] = None
     cue_butt: Optional[tuple] = None
     text: str = ''
+    tracks: Sequence[TrackMark] = field(default_factory=list)
+    paths: Sequence[tuple] = field(default_factory=list)   # (polyline [(x, y)], pocketed) of the predicted shot
 
     def scaled(self, k: float) -> 'Scene':
         """The same scene for an image resized by factor k."""
@@ -60,7 +73,11 @@ class Scene:
                      balls=[BallMark(b.x * k, b.y * k, b.radius * k, b.kind, b.number, b.label) for b in self.balls],
                      cue_tip=None if self.cue_tip is None else (self.cue_tip[0] * k, self.cue_tip[1] * k),
                      cue_butt=None if self.cue_butt is None else (self.cue_butt[0] * k, self.cue_butt[1] * k),
-                     text=self.text)
+                     text=self.text,
+                     tracks=[TrackMark(t.x * k, t.y * k, t.label, [(x * k, y * k) for x, y in t.trail],
+                                       None if t.arrow_to is None else (t.arrow_to[0] * k, t.arrow_to[1] * k))
+                             for t in self.tracks],
+                     paths=[([(x * k, y * k) for x, y in line], pocketed) for line, pocketed in self.paths])
 
 
 def draw(image: np.ndarray, scene: Scene) -> np.ndarray:
@@ -86,6 +103,7 @@ def draw(image: np.ndarray, scene: Scene) -> np.ndarray:
         butt = tuple(round(v) for v in scene.cue_butt[:2])
         cv2.line(out, butt, tip, CUE_BGR, 2 * scale, cv2.LINE_AA)
         cv2.circle(out, tip, 4 * scale, CUE_BGR, -1, cv2.LINE_AA)
+    draw_tracks(out, scene, scale)
     if scene.text:
         cv2.putText(out, scene.text, (10 * scale, 24 * scale), cv2.FONT_HERSHEY_SIMPLEX, 0.6 * scale, (0, 0, 0),
                     4 * scale, cv2.LINE_AA)
@@ -125,3 +143,26 @@ class NewestResults:
     def get(self, kind: str):
         """(stamp, message) or (None, None)."""
         return self.messages.get(kind, (None, None))
+
+
+TRACK_BGR = (80, 255, 80)
+PATH_BGR = (255, 255, 0)
+POTTED_BGR = (0, 255, 0)
+
+
+def draw_tracks(out: np.ndarray, scene: Scene, scale: int) -> None:
+    """Predicted shot paths (dashed where a ball ends in a pocket), track trails, velocity arrows, ids."""
+    for line, pocketed in scene.paths:
+        pts = np.round(np.asarray(line, np.float64).reshape(-1, 1, 2) * 16).astype(np.int32)
+        if len(pts) >= 2:
+            cv2.polylines(out, [pts], False, POTTED_BGR if pocketed else PATH_BGR, scale, cv2.LINE_AA, shift=4)
+    for t in scene.tracks:
+        if len(t.trail) >= 2:
+            pts = np.round(np.asarray(t.trail, np.float64).reshape(-1, 1, 2)).astype(np.int32)
+            cv2.polylines(out, [pts], False, TRACK_BGR, scale, cv2.LINE_AA)
+        if t.arrow_to is not None:
+            cv2.arrowedLine(out, (round(t.x), round(t.y)), tuple(round(v) for v in t.arrow_to), TRACK_BGR,
+                            scale, cv2.LINE_AA, tipLength=0.25)
+        origin = (round(t.x) - 8 * scale, round(t.y) + 18 * scale)
+        cv2.putText(out, t.label, origin, cv2.FONT_HERSHEY_SIMPLEX, 0.4 * scale, (0, 0, 0), 3 * scale, cv2.LINE_AA)
+        cv2.putText(out, t.label, origin, cv2.FONT_HERSHEY_SIMPLEX, 0.4 * scale, TRACK_BGR, scale, cv2.LINE_AA)

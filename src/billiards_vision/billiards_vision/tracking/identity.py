@@ -1,0 +1,74 @@
+# Copyright 2026 The billiards_vision authors
+# SPDX-License-Identifier: Apache-2.0
+"""Ball type and number fused over a track's detections. No ROS.
+
+Each detection votes for its type and number with its type confidence; the
+track's label is the heaviest vote, decided only once it carries enough weight,
+so one bad classification neither flips an identity nor blocks an association.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Optional
+
+from ..table_geometry import ball_type_of_number
+
+TYPES = ('unknown', 'cue', 'eight', 'solid', 'stripe')
+
+
+class ClassVotes:
+    def __init__(self, decay: float = 0.98):
+        self.decay = decay
+        self.types: dict[str, float] = defaultdict(float)
+        self.numbers: dict[int, float] = defaultdict(float)
+
+    def add(self, kind: str, number: Optional[int], confidence: float) -> None:
+        w = max(0.05, min(1.0, float(confidence)))
+        for table in (self.types, self.numbers):
+            for k in table:
+                table[k] *= self.decay
+        if kind and kind != 'unknown':
+            self.types[kind] += w
+        if number is not None and 0 <= number <= 15:
+            self.numbers[number] += w
+            # A number also says its type (the cue ball is number 0).
+            self.types[ball_type_of_number(number)] += 0.5 * w
+
+    @staticmethod
+    def _best(table: dict):
+        if not table:
+            return None, 0.0, 0.0
+        best = max(table, key=table.get)
+        total = sum(table.values())
+        return best, table[best], table[best] / total if total > 0 else 0.0
+
+    def type(self, min_weight: float = 0.0) -> str:
+        best, weight, _ = self._best(self.types)
+        return best if best is not None and weight >= min_weight else 'unknown'
+
+    def number(self, min_weight: float = 1.5, min_share: float = 0.6) -> Optional[int]:
+        best, weight, share = self._best(self.numbers)
+        if best is None or weight < min_weight or share < min_share:
+            return None
+        # The number must agree with the fused type.
+        kind = self.type()
+        return best if kind in ('unknown', ball_type_of_number(best)) else None
+
+    def confident_type(self, min_weight: float = 2.0, min_share: float = 0.8) -> Optional[str]:
+        best, weight, share = self._best(self.types)
+        return best if best is not None and weight >= min_weight and share >= min_share else None
+
+    def share(self, kind: str) -> float:
+        total = sum(self.types.values())
+        return self.types.get(kind, 0.0) / total if total > 0 else 0.0
+
+    def mismatch(self, kind: str, number: Optional[int]) -> float:
+        """0 (agrees or unknown) .. 1 (contradicts a confident label) for a detection's class."""
+        cost = 0.0
+        fused = self.confident_type()
+        if fused is not None and kind not in ('unknown', None) and kind != fused:
+            cost = max(cost, 1.0 - self.share(kind))
+        n = self.number(min_weight=2.0, min_share=0.7)
+        if n is not None and number is not None and number != n:
+            cost = max(cost, 0.7)
+        return cost

@@ -1,0 +1,513 @@
+# Copyright 2026 The billiards_vision authors
+# SPDX-License-Identifier: Apache-2.0
+"""Multi-ball tracker in the `table` frame: identities, velocities, states and events. No ROS.
+
+Per detection frame (any rate: the time step comes from the stamps):
+1. every track is predicted to the frame's stamp (filter.py: rolling slow-down,
+   cushion reflections, pocket mouths);
+2. detections are assigned by the Hungarian method in two rounds. The first uses
+   gates that grow with the ball's speed and the time since it was last seen,
+   costs from the gate-normalised distance plus a penalty when the detection's type
+   or number contradicts the track's fused label. The second round offers the
+   tracks left over (a ball just struck, a collision the prediction did not
+   foresee, a ball missed for several frames) the detections left over within the
+   distance a ball can travel at `max_ball_speed`; this is what keeps a struck
+   ball's identity instead of leaving a ghost behind and starting a new track;
+3. tracks start tentative and are confirmed on their `confirm_hits`-th detection
+   at rest (a still ball within 3 frames; something that appears moving is a hand
+   or the stick until it comes to rest); a tentative track missed once is dropped, a
+   coasting track that overlaps a seen one is dropped (no ghosts), a moving track
+   unseen for `coast_moving_s` is dropped, a ball last seen rolling into a pocket
+   mouth is pocketed;
+4. states and events: see events.py.
+"""
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from ..sim.physics import PhysicsParams
+from ..table_geometry import BALL_RADIUS_M, TableGeometry
+from .filter import ROLLING_DECELERATION, BallFilter, Cushions
+from .identity import ClassVotes
+from .motion import fit_stop_time
+
+MOVING, STATIONARY, OCCLUDED, POCKETED = 'moving', 'stationary', 'occluded', 'pocketed'
+_FORBIDDEN = 1e6
+BALL_RESTITUTION = PhysicsParams().ball_restitution
+YOUNG_SPEED = 4.0    # reach of a track not yet established [m/s]
+
+
+@dataclass
+class Observation:
+    """One detected ball: table position [m], image position [px], class."""
+
+    x_m: float
+    y_m: float
+    x_px: float = 0.0
+    y_px: float = 0.0
+    radius_px: float = 0.0
+    type: str = 'unknown'
+    number: Optional[int] = None
+    type_confidence: float = 0.0
+    confidence: float = 1.0
+
+
+@dataclass
+class TrackerParams:
+    measurement_sigma_m: float = 0.003      # detection position noise [m]
+    accel_sigma_moving: float = 0.2         # process noise of a rolling ball [m/s^2]
+    accel_sigma_still: float = 0.02         # process noise of a ball at rest [m/s^2]
+    gate_m: float = 0.6 * BALL_RADIUS_M     # gate of a ball at rest seen in the last frame [m]
+    gate_speed_share: float = 1.0           # gate grows by this share of the distance travelled [-]
+    gate_accel: float = 2.0                 # ... and by a/2 dt^2 of unforeseen acceleration [m/s^2]
+    max_ball_speed: float = 14.0            # second-round gate: fastest ball (a break) [m/s]
+    class_cost: float = 2.0                 # cost of a detection contradicting the track's label
+    confirm_hits: int = 2                   # detections that confirm a track
+    start_distance_m: float = 0.012         # a ball at rest further than this from its spot moves [m]
+    still_speed: float = 0.03               # below this a track without a stop fit is at rest [m/s]
+    coast_moving_s: float = 0.4             # a moving ball unseen this long is dropped [s]
+    coast_still_s: float = 10.0             # a ball at rest unseen this long is dropped [s]
+    manoeuvre_nis: float = 30.0             # innovation (chi^2, 2 dof) that restarts the velocity
+    rolling_deceleration: float = ROLLING_DECELERATION   # [m/s^2]
+    pocketed_keep_s: float = 3.0            # pocketed tracks are still reported this long [s]
+    trail_length: int = 20                  # image positions kept per track for drawing
+
+
+@dataclass
+class Track:
+    id: int
+    filter: BallFilter
+    t_first: float
+    t_last: float                 # last detection [s]
+    t_pred: float                 # time the filter state refers to [s]
+    obs: Observation
+    votes: ClassVotes = field(default_factory=ClassVotes)
+    hits: int = 1
+    confirmed: bool = False
+    moving: bool = False
+    state: str = STATIONARY
+    rest_pos: Optional[np.ndarray] = None
+    rest_n: int = 1
+    t_manoeuvre: float = 0.0
+    t_stop: Optional[float] = None      # when the last stop happened [s]
+    history: deque = field(default_factory=lambda: deque(maxlen=64))   # (t, x, y) detections
+    trail: deque = field(default_factory=lambda: deque(maxlen=20))     # (x_px, y_px)
+    pocket: int = -1
+    pocket_hint: tuple = (-1, 0.0)     # (pocket, time) when the prediction went through a mouth
+    t_pocketed: float = 0.0
+    last_matched: bool = True
+    bounced: list = field(default_factory=list)
+    manoeuvred: bool = False
+    started: Optional[float] = None     # set when the track started moving in this frame
+    px: tuple = (0.0, 0.0)
+    struck: bool = False                # predicted to be hit by a moving ball in this frame
+    before: tuple = (None, None, 0.0)   # (position, velocity, dt) before this frame's prediction
+
+    @property
+    def pos(self) -> np.ndarray:
+        return self.filter.pos
+
+    @property
+    def velocity(self) -> np.ndarray:
+        return self.filter.vel.copy() if self.moving else np.zeros(2)
+
+    @property
+    def type(self) -> str:
+        return self.votes.type()
+
+    @property
+    def number(self) -> Optional[int]:
+        return self.votes.number()
+
+    @property
+    def type_confidence(self) -> float:
+        return self.votes.share(self.type)
+
+
+class Tracker:
+    def __init__(self, params: TrackerParams | None = None, geometry: TableGeometry | None = None):
+        self.params = params or TrackerParams()
+        self.cushions = Cushions(geometry) if geometry is not None else None
+        self.tracks: list[Track] = []
+        self.graveyard: list[Track] = []     # pocketed tracks, for reporting and ball in hand
+        self.next_id = 1
+        self.frames = 0                      # detection frames taken
+        self.t: Optional[float] = None
+        self.to_image: Optional[Callable] = None   # table [m] Nx2 -> image [px] Nx2
+        self.events = None
+        from .events import EventDetector   # events.py imports this module's constants
+        self.events = EventDetector(self)
+
+    # ------------------------------------------------------------------ setup
+    def set_table(self, geometry: TableGeometry | None, to_image: Optional[Callable] = None) -> None:
+        self.cushions = Cushions(geometry) if geometry is not None else None
+        self.to_image = to_image
+
+    def reset(self) -> None:
+        self.tracks.clear()
+        self.graveyard.clear()
+        self.t = None
+        self.events.reset()
+
+    # ----------------------------------------------------------------- update
+    def update(self, stamp: float, observations: list[Observation]) -> list[dict]:
+        """Take one detection frame stamped `stamp` [s]; returns the events it produced.
+
+        A stamp older than the previous one is refused with ValueError (the frame is dropped).
+        """
+        if self.t is not None and stamp < self.t - 1e-9:
+            raise ValueError(f'detection stamp {stamp:.6f} is older than the previous one ({self.t:.6f})')
+        self.t = stamp
+        self.frames += 1
+        p = self.params
+        for tr in self.tracks:
+            self._predict(tr, stamp)
+        self._predict_impacts(stamp)
+        matches, free_tracks, free_obs = self._associate(stamp, observations)
+        for tr, ob, jump in matches:
+            self._correct(tr, ob, stamp, jump)
+        for tr in free_tracks:
+            tr.last_matched = False
+        for k in free_obs:
+            self._birth(observations[k], stamp)
+        self._prune(stamp)
+        for tr in self.tracks:
+            # A new track is confirmed at rest only: balls do not appear out of nowhere rolling, while false
+            # detections on a moving hand or stick do (a ball that came into view rolling is taken once it stops).
+            if not tr.confirmed and tr.hits >= p.confirm_hits and not tr.moving:
+                tr.confirmed = True
+                self._drop_ghosts_under(tr)
+            self._update_state(tr, stamp)
+        return self.events.step(stamp)
+
+    # ---------------------------------------------------------------- predict
+    def _predict(self, tr: Track, stamp: float) -> None:
+        p = self.params
+        dt = stamp - tr.t_pred
+        tr.bounced, tr.manoeuvred, tr.started, tr.struck = [], False, None, False
+        tr.before = (tr.filter.x[:2].copy(), tr.filter.x[2:].copy(), max(dt, 0.0))
+        if dt <= 0:
+            return
+        if not tr.moving:
+            # At rest the position only drifts by noise; velocity stays near zero.
+            tr.filter.x[2:] = 0.0
+            tr.filter.predict(dt, p.accel_sigma_still, None)
+        else:
+            bounced, pocket = tr.filter.predict(dt, p.accel_sigma_moving, self.cushions)
+            tr.bounced = bounced
+            if pocket >= 0 and tr.pocket_hint[0] < 0:
+                tr.pocket_hint = (pocket, stamp)
+        tr.t_pred = stamp
+
+    def _predict_impacts(self, stamp: float) -> None:
+        """A moving ball whose predicted path runs into a ball at rest hits it (equal masses, the
+        simulator's restitution): the struck ball is predicted to leave along the line of centres and
+        the striker to go on with what is left, so neither identity is lost to the other."""
+        movers = [t for t in self.tracks if t.moving and t.confirmed]
+        resting = [t for t in self.tracks if not t.moving and t.confirmed]
+        for a in sorted(movers, key=lambda t: -t.filter.speed):
+            p0, v, dt = a.before
+            if dt <= 0 or not np.any(v):
+                continue
+            best = None
+            for b in resting:
+                if b.struck:
+                    continue
+                d = p0 - b.pos
+                qa, qb, qc = v @ v, 2 * d @ v, d @ d - (2 * BALL_RADIUS_M) ** 2
+                disc = qb * qb - 4 * qa * qc
+                if qb >= 0 or disc < 0:
+                    continue
+                t_hit = max((-qb - np.sqrt(disc)) / (2 * qa), 0.0)
+                if t_hit < dt and (best is None or t_hit < best[0]):
+                    best = (t_hit, b)
+            if best is None:
+                continue
+            t_hit, b = best
+            if any(o is not b and np.linalg.norm(o.pos - b.pos) < 2 * BALL_RADIUS_M + 0.005 for o in resting):
+                continue   # a rack or cluster spreads the impact over many balls: not foreseeable here
+            contact = p0 + v * t_hit
+            n = (b.pos - contact) / max(np.linalg.norm(b.pos - contact), 1e-9)
+            push = 0.5 * (1.0 + BALL_RESTITUTION) * float(v @ n) * n
+            rest = dt - t_hit
+            a.filter.x[:2], a.filter.x[2:] = contact + (v - push) * rest, v - push
+            a.filter.P[2:, 2:] += np.eye(2) * 0.25 * float(v @ v)
+            b.filter.x[:2], b.filter.x[2:] = b.pos + push * rest, push
+            b.filter.P[2:, 2:] += np.eye(2) * 0.25 * float(v @ v)
+            b.struck = True
+
+    # -------------------------------------------------------------- associate
+    def _gate(self, tr: Track, stamp: float) -> float:
+        p = self.params
+        since = max(stamp - tr.t_last, 0.0)
+        speed = tr.filter.speed if tr.moving or tr.struck else 0.0
+        return p.gate_m + p.gate_speed_share * speed * since + min(0.5 * p.gate_accel * since * since,
+                                                                   4 * BALL_RADIUS_M)
+
+    def _associate(self, stamp: float, obs: list[Observation]):
+        p = self.params
+        tracks = self.tracks
+        matches, used_t, used_o = [], set(), set()
+        if tracks and obs:
+            z = np.array([[o.x_m, o.y_m] for o in obs])
+            pred = np.array([t.pos for t in tracks])
+            dist = np.linalg.norm(pred[:, None] - z[None], axis=2)
+            gates = np.array([self._gate(t, stamp) for t in tracks])
+            mismatch = np.array([[t.votes.mismatch(o.type, o.number) for o in obs] for t in tracks])
+            # Confirmed tracks first: a tentative one (often a misclassified detection) must not take over.
+            young = np.array([0.0 if t.confirmed else 1.0 for t in tracks])[:, None]
+            cost = (dist / gates[:, None]) ** 2 + p.class_cost * mismatch + young
+            cost[dist > gates[:, None]] = _FORBIDDEN
+            for i, j in zip(*linear_sum_assignment(cost)):
+                if cost[i, j] < _FORBIDDEN:
+                    matches.append((tracks[i], obs[j], False))
+                    used_t.add(i)
+                    used_o.add(j)
+            # Second round: what is left, within the reach of the fastest ball.
+            rest_t = [i for i in range(len(tracks)) if i not in used_t]
+            rest_o = [j for j in range(len(obs)) if j not in used_o]
+            if rest_t and rest_o:
+                last = np.array([tracks[i].history[-1][1:] if tracks[i].history else tracks[i].pos for i in rest_t])
+                d2 = np.linalg.norm(last[:, None] - z[rest_o][None], axis=2)
+                since = np.array([max(stamp - tracks[i].t_last, 1e-3) for i in rest_t])
+                # Young tracks reach less far (a ball that came into view rolling) and never onto a detection
+                # beside another track: a new ball next to a fresh false detection stays two tracks.
+                young = np.array([tracks[i].hits < p.confirm_hits + 2 for i in rest_t])
+                reach = p.gate_m + np.where(young, YOUNG_SPEED, p.max_ball_speed) * since
+                mm = mismatch[np.ix_(rest_t, rest_o)]
+                near = dist[:, rest_o] < 2 * BALL_RADIUS_M + p.gate_m
+                crowded = (near.sum(axis=0)[None, :] - near[rest_t]) > 0      # near a track other than itself
+                # ... nor onto a detection of another type than the little it has seen.
+                differs = np.array([[tracks[i].type not in ('unknown', obs[j].type) and obs[j].type != 'unknown'
+                                     for j in rest_o] for i in rest_t]).reshape(len(rest_t), len(rest_o))
+                confirmed = ~(young[:, None] & (crowded | differs))
+                cost2 = dist[np.ix_(rest_t, rest_o)] / reach[:, None] + p.class_cost * mm
+                # A detection on the spot of another ball at rest is that ball's, not a far jump.
+                held = np.zeros((len(rest_t), len(rest_o)), bool)
+                on_spot = (dist <= gates[:, None]) & np.array([not t.moving for t in tracks])[:, None]
+                for a, i in enumerate(rest_t):
+                    held[a] = np.delete(on_spot, i, axis=0)[:, rest_o].any(axis=0)
+                cost2[(d2 > reach[:, None]) | ~confirmed | held] = _FORBIDDEN
+                for a, b in zip(*linear_sum_assignment(cost2)):
+                    if cost2[a, b] < _FORBIDDEN:
+                        i, j = rest_t[a], rest_o[b]
+                        matches.append((tracks[i], obs[j], True))
+                        used_t.add(i)
+                        used_o.add(j)
+        free_t = [t for i, t in enumerate(tracks) if i not in used_t]
+        free_o = [j for j in range(len(obs)) if j not in used_o]
+        return matches, free_t, free_o
+
+    # ---------------------------------------------------------------- correct
+    def _correct(self, tr: Track, ob: Observation, stamp: float, jump: bool) -> None:
+        p = self.params
+        z = np.array([ob.x_m, ob.y_m])
+        f = tr.filter
+        last = np.array(tr.history[-1][1:]) if tr.history else f.pos.copy()
+        since = max(stamp - tr.t_last, 1e-3)
+        was_moving = tr.moving
+        if not tr.moving:
+            moved = np.linalg.norm(z - tr.rest_pos) > max(p.start_distance_m, 4 * p.measurement_sigma_m)
+            if jump or (moved and tr.confirmed) or (tr.struck and moved):
+                self._start(tr, z, stamp, since)
+            else:
+                # Still: the spot is the running mean of the detections.
+                tr.rest_n = min(tr.rest_n + 1, 30)
+                tr.rest_pos = tr.rest_pos + (z - tr.rest_pos) / tr.rest_n
+                f.x[:2] = tr.rest_pos
+                f.x[2:] = 0.0
+        if was_moving:
+            if jump:
+                f.restart(z, (z - last) / since, p.measurement_sigma_m, 1.0)
+                tr.manoeuvred = True
+            else:
+                saved = f.x.copy(), f.P.copy()
+                nis = f.update(z, p.measurement_sigma_m)
+                if nis > p.manoeuvre_nis:
+                    # Collision or strike the model did not foresee: forget the old velocity.
+                    f.x, f.P = saved
+                    f.P[2:, 2:] += np.eye(2) * 4.0
+                    f.update(z, p.measurement_sigma_m)
+                    tr.manoeuvred = True
+            if tr.manoeuvred or tr.bounced:
+                tr.t_manoeuvre = stamp
+        tr.votes.add(ob.type, ob.number, ob.type_confidence)
+        tr.hits += 1
+        tr.t_last = stamp
+        tr.t_pred = stamp
+        tr.obs = ob
+        tr.last_matched = True
+        tr.pocket_hint = (-1, 0.0)
+        tr.history.append((stamp, ob.x_m, ob.y_m))
+        tr.px = (ob.x_px, ob.y_px)
+        tr.trail.append(tr.px)
+
+    def _start(self, tr: Track, z, stamp: float, since: float) -> None:
+        """A ball at rest was found away from its spot: it was struck since the last frame."""
+        p = self.params
+        v = (z - tr.rest_pos) / since
+        tr.filter.restart(z, v, p.measurement_sigma_m, max(1.0, float(np.hypot(*v))))
+        tr.moving = True
+        tr.t_manoeuvre = stamp
+        # It started somewhere in the interval since it was last seen at rest.
+        tr.started = stamp - since
+        tr.history.clear()
+        tr.history.append((tr.t_last, *tr.rest_pos))
+
+    # ------------------------------------------------------------------ birth
+    def _birth(self, ob: Observation, stamp: float) -> None:
+        p = self.params
+        z = np.array([ob.x_m, ob.y_m])
+        # A second detection of a ball already tracked (a split blob) makes no new track.
+        for tr in self.tracks:
+            if tr.last_matched and np.linalg.norm(tr.pos - z) < BALL_RADIUS_M:
+                return
+        revived = self._ball_in_hand(ob, z)
+        if revived is not None:
+            tr = revived
+            tr.filter = BallFilter(z, p.measurement_sigma_m)
+            tr.hits, tr.confirmed = p.confirm_hits, True
+        else:
+            tr = Track(self.next_id, BallFilter(z, p.measurement_sigma_m), stamp, stamp, stamp, ob)
+            tr.trail = deque(maxlen=p.trail_length)
+            self.next_id += 1
+            tr.votes.add(ob.type, ob.number, ob.type_confidence)
+        tr.t_last = tr.t_pred = stamp
+        tr.obs, tr.moving, tr.state = ob, False, STATIONARY
+        tr.rest_pos, tr.rest_n = z.copy(), 1
+        tr.pocket, tr.pocket_hint, tr.last_matched = -1, (-1, 0.0), True
+        tr.history.clear()
+        tr.history.append((stamp, ob.x_m, ob.y_m))
+        tr.px = (ob.x_px, ob.y_px)
+        tr.trail.append(tr.px)
+        self.tracks.append(tr)
+
+    def _ball_in_hand(self, ob: Observation, z) -> Optional[Track]:
+        """The pocketed track of the same ball put back on the table (the cue ball after a scratch)."""
+        if ob.type_confidence < 0.5:
+            return None
+        for tr in sorted(self.graveyard, key=lambda t: -t.t_pocketed):
+            same = (ob.type == 'cue' and tr.type == 'cue') or \
+                (ob.number is not None and ob.number == tr.votes.number(min_weight=2.0, min_share=0.7))
+            if same:
+                self.graveyard.remove(tr)
+                return tr
+        return None
+
+    # ------------------------------------------------------------------ prune
+    def _prune(self, stamp: float) -> None:
+        p = self.params
+        keep = []
+        seen = [t for t in self.tracks if t.last_matched and t.confirmed]
+        for tr in self.tracks:
+            if tr.last_matched:
+                keep.append(tr)
+                continue
+            if not tr.confirmed:
+                continue                       # a tentative track missed once was noise
+            since = stamp - tr.t_last
+            pocket = self._pocket_of(tr, stamp)
+            if pocket >= 0:
+                self._pocketed(tr, pocket, stamp)
+                continue
+            # A coasting track sitting on a ball that is seen is a ghost.
+            if any(np.linalg.norm(o.pos - tr.pos) < 1.5 * BALL_RADIUS_M for o in seen):
+                continue
+            if since > (p.coast_moving_s if tr.moving else p.coast_still_s):
+                if tr.moving:
+                    self.events.lost(tr)
+                continue
+            keep.append(tr)
+        self.tracks = keep
+        self.graveyard = [t for t in self.graveyard if stamp - t.t_pocketed <= max(p.pocketed_keep_s, 600.0)]
+
+    def _drop_ghosts_under(self, new: Track) -> None:
+        """A track just confirmed where a confirmed one coasts: the coasting one lost its ball."""
+        keep = []
+        for t in self.tracks:
+            if t is new or t.last_matched or not t.confirmed or np.linalg.norm(t.pos - new.pos) >= 1.5 * BALL_RADIUS_M:
+                keep.append(t)
+            elif t.moving:
+                self.events.lost(t)
+        self.tracks = keep
+
+    def _pocket_of(self, tr: Track, stamp: float) -> int:
+        if self.cushions is None:
+            return -1
+        if tr.pocket_hint[0] >= 0:
+            return tr.pocket_hint[0]
+        if not tr.moving or not tr.history:
+            return -1
+        # Last seen rolling in a pocket's mouth and not seen since.
+        last = np.array(tr.history[-1][1:])
+        k, d = self.cushions.nearest_pocket(last)
+        mouth = self.cushions.geometry.pocket_mouth('corner' if k not in (1, 4) else 'side')
+        # Heading as last seen (the prediction since may have reflected it off the jaw).
+        heading = last - np.array(tr.history[-2][1:]) if len(tr.history) > 1 else tr.filter.vel
+        toward = np.dot(heading, np.sign(self.cushions.pockets[k])) > 0      # out through that mouth
+        return k if d < mouth / 2 + 1.5 * BALL_RADIUS_M and toward else -1
+
+    def _pocketed(self, tr: Track, pocket: int, stamp: float) -> None:
+        tr.state, tr.pocket, tr.moving = POCKETED, pocket, False
+        tr.t_pocketed = tr.pocket_hint[1] if tr.pocket_hint[0] >= 0 else stamp
+        tr.t_pocketed = min(max(tr.t_pocketed, tr.t_last), stamp)
+        tr.filter.x[:2] = self.cushions.pockets[pocket]
+        tr.filter.x[2:] = 0.0
+        self.graveyard.append(tr)
+        self.events.pocketed(tr)
+
+    # ------------------------------------------------------------------ state
+    def _update_state(self, tr: Track, stamp: float) -> None:
+        if tr.moving and tr.last_matched:
+            self._check_stop(tr, stamp)
+        elif tr.moving and stamp - tr.t_last > 0 and tr.filter.speed < 1e-6:
+            self._stop(tr, stamp)
+        if not tr.last_matched:
+            tr.state = OCCLUDED
+        else:
+            tr.state = MOVING if tr.moving else STATIONARY
+        if not tr.last_matched and tr.history:
+            tr.px = self._image_of(tr)
+
+    def _check_stop(self, tr: Track, stamp: float) -> None:
+        p = self.params
+        speed = tr.filter.speed
+        if speed > 0.4 or stamp - tr.t_manoeuvre < 0.1:
+            return
+        pts = [h for h in tr.history if h[0] >= tr.t_manoeuvre and h[0] >= stamp - 1.2]
+        fit = None
+        if len(pts) >= 4:
+            arr = np.array(pts)
+            fit = fit_stop_time(arr[:, 0], arr[:, 1:], p.rolling_deceleration)
+        if fit is not None and fit[1] < 3 * p.measurement_sigma_m:
+            if fit[0] <= stamp:
+                self._stop(tr, max(fit[0], tr.t_manoeuvre))
+        elif speed < p.still_speed:
+            self._stop(tr, stamp)
+
+    def _stop(self, tr: Track, when: float) -> None:
+        tr.moving = False
+        tr.t_stop = when
+        tr.rest_pos = tr.filter.pos.copy()
+        tr.rest_n = 1
+        tr.filter.x[2:] = 0.0
+        self.events.stopped(tr)
+
+    def _image_of(self, tr: Track) -> tuple:
+        if self.to_image is None:
+            return tr.px
+        px = np.asarray(self.to_image(tr.pos[None]), float).reshape(-1, 2)[0]
+        return float(px[0]), float(px[1])
+
+    # ---------------------------------------------------------------- results
+    def confirmed(self) -> list[Track]:
+        """Confirmed tracks on the table (seen or coasting), then recently pocketed ones."""
+        on = [t for t in self.tracks if t.confirmed]
+        keep = self.params.pocketed_keep_s
+        gone = [t for t in self.graveyard if self.t is not None and self.t - t.t_pocketed <= keep]
+        return on + gone

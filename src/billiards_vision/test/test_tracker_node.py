@@ -1,0 +1,99 @@
+# Copyright 2026 The billiards_vision authors
+# SPDX-License-Identifier: Apache-2.0
+"""The `tracker` executable in its own process: detections published here, tracks received.
+
+Two balls: one at rest, one rolling along x at 0.8 m/s, as BallArrays at 10 Hz with
+header stamps 0.1 s apart. Every BallArray gives one TrackedBallArray with the same
+stamp; both balls keep one id each, the rolling one's velocity is measured in m/s;
+the first movement of a ball at rest is a shot start; /diagnostics reports the tracker.
+"""
+import signal
+
+import pytest
+import rclpy
+from billiards_interfaces.msg import Ball, BallArray, GameEvent, Table, TrackedBall, TrackedBallArray
+from builtin_interfaces.msg import Time
+from diagnostic_msgs.msg import DiagnosticArray
+from geometry_msgs.msg import Point
+
+from billiards_vision.ros.qos import LATCHED_QOS, RESULT_QOS
+from conftest import CONFIG, executable, ros_env, wait_for
+
+DOMAIN = 77
+SCALE = 400.0   # px per m of the fake camera
+
+
+@pytest.fixture
+def ros():
+    context = rclpy.Context()
+    rclpy.init(context=context, domain_id=DOMAIN)
+    node = rclpy.create_node('tracker_test', context=context)
+    executor = rclpy.executors.SingleThreadedExecutor(context=context)
+    executor.add_node(node)
+    yield node, executor
+    node.destroy_node()
+    rclpy.shutdown(context=context)
+
+
+def spin_until(executor, predicate, timeout):
+    return wait_for(lambda: executor.spin_once(timeout_sec=0.05) or predicate(), timeout)
+
+
+def table_msg() -> Table:
+    msg = Table(found=True, length_m=2.54, width_m=1.27)
+    # [x_m, y_m, 1] ~ H [u, v, 1]: u = 640 + 400 x, v = 360 - 400 y.
+    msg.homography = [1 / SCALE, 0.0, -640 / SCALE, 0.0, -1 / SCALE, 360 / SCALE, 0.0, 0.0, 1.0]
+    return msg
+
+
+def ball(x, y, kind, number) -> Ball:
+    return Ball(x_px=640 + SCALE * x, y_px=360 - SCALE * y, radius_px=11.4, position=Point(x=x, y=y, z=0.028575),
+                position_valid=True, type=kind, number=number, type_confidence=0.9, confidence=0.95)
+
+
+def test_tracks_follow_published_detections(processes, ros):
+    node, executor = ros
+    proc = processes.start([executable('tracker'), '--ros-args', '--params-file', str(CONFIG)], env=ros_env(DOMAIN))
+    tracks, events, diags = [], [], []
+    node.create_subscription(TrackedBallArray, '/tracks', tracks.append, RESULT_QOS)
+    node.create_subscription(GameEvent, '/events', events.append, RESULT_QOS)
+    node.create_subscription(DiagnosticArray, '/diagnostics', diags.append, 10)
+    table_pub = node.create_publisher(Table, '/table', LATCHED_QOS)
+    balls_pub = node.create_publisher(BallArray, '/balls', RESULT_QOS)
+    table_pub.publish(table_msg())
+    assert spin_until(executor, lambda: balls_pub.get_subscription_count() > 0, 30), proc.stdout
+
+    sent = []
+    for k in range(30):
+        t = 100.0 + 0.1 * k
+        x = -0.5 + (0.8 * 0.1 * (k - 10) if k >= 10 else 0.0)   # struck at frame 10
+        msg = BallArray(balls=[ball(0.3, 0.2, Ball.TYPE_SOLID, 3), ball(x, -0.1, Ball.TYPE_CUE, 0)])
+        msg.header.stamp = Time(sec=int(t), nanosec=int(round((t % 1) * 1e9)))
+        msg.header.frame_id = 'camera'
+        balls_pub.publish(msg)
+        sent.append(msg.header.stamp)
+        spin_until(executor, lambda: len(tracks) >= k + 1, 10)
+
+    assert spin_until(executor, lambda: len(tracks) >= 30, 20), f'{len(tracks)} track arrays'
+    assert [m.header.stamp for m in tracks] == sent            # one TrackedBallArray per BallArray, same stamp
+    late = tracks[-1]
+    assert len(late.balls) == 2
+    ids = {b.ball.number: b.id for b in late.balls}
+    for m in tracks[5:]:                                         # confirmed within a few frames, ids kept
+        assert {b.ball.number: b.id for b in m.balls} == ids
+    rolling = next(b for b in late.balls if b.ball.number == 0)
+    assert rolling.state == TrackedBall.STATE_MOVING
+    assert rolling.velocity.x == pytest.approx(0.8, abs=0.05) and abs(rolling.velocity.y) < 0.05
+    still = next(b for b in late.balls if b.ball.number == 3)
+    assert still.state == TrackedBall.STATE_STATIONARY and still.velocity.x == 0.0
+    assert spin_until(executor, lambda: any(e.type == GameEvent.SHOT_STARTED for e in events), 5)
+    shot = next(e for e in events if e.type == GameEvent.SHOT_STARTED)
+    assert list(shot.ball_ids) == [ids[0]]
+    assert spin_until(executor, lambda: any(s.name == 'tracker' for d in diags for s in d.status), 10)
+    status = next(s for d in reversed(diags) for s in d.status if s.name == 'tracker')
+    values = {kv.key: kv.value for kv in status.values}
+    assert values['tracks'] == '2' and float(values['rate_hz']) > 0
+
+    code, out = processes.stop(proc, signal.SIGINT, timeout=15)
+    assert code == 0, out
+    assert 'Traceback' not in out, out

@@ -1,0 +1,119 @@
+# Copyright 2026 The billiards_vision authors
+# SPDX-License-Identifier: Apache-2.0
+"""The tracker on simulator ground truth (no rendering): identities, speeds, events, prediction.
+
+Detections are the simulator's truth with realistic faults (evaluation/synthetic_detections.py:
+position noise, misses, wrong types and numbers); scored with evaluate's tracking metrics.
+"""
+import math
+
+import numpy as np
+import pytest
+
+from billiards_vision.evaluation import score_tracking
+from billiards_vision.evaluation.datasets import tracks_as_predictions
+from billiards_vision.evaluation.shot_prediction import score_shots
+from billiards_vision.table_geometry import BALL_RADIUS_M, TableGeometry
+from billiards_vision.tools.eval_tracking import scenario_truth, track_truth
+from billiards_vision.tracking import Observation, Tracker, predict_shot
+from billiards_vision.tracking.filter import Cushions, drift
+
+
+@pytest.fixture(scope='module')
+def single_shot():
+    return scenario_truth('single_shot', 0)
+
+
+@pytest.mark.parametrize('every', [1, 3])
+def test_single_shot_identities_speeds_and_events(single_shot, every):
+    gt = single_shot[::every]
+    m = score_tracking(gt, tracks_as_predictions(track_truth(single_shot, every, 0)))
+    assert m['id_switches'] == 0
+    assert m['idf1'] >= 0.98
+    assert m['relative_speed_error_over_0.2mps']['median'] <= 0.08
+    assert m['tracks_without_ball']['longest_without_ball_s'] <= 0.5
+    ev = m['events']
+    assert ev['ball_pocketed']['n_gt'] == 1 and ev['ball_pocketed']['right_ball_and_pocket'] == 1
+    for kind in ('shot_started', 'balls_stopped'):
+        assert ev[kind]['n_gt'] == ev[kind]['found'] == 1 and ev[kind]['extra'] == 0
+        assert ev[kind]['on_time'] == 1, ev[kind]
+
+
+def test_random_shots_keep_identities_through_collisions():
+    frames = scenario_truth('random', 4)
+    m = score_tracking(frames, tracks_as_predictions(track_truth(frames, 1, 4)))
+    assert m['id_switches'] == 0 and m['idf1'] >= 0.98
+    assert m['events']['shot_started']['found'] == m['events']['shot_started']['n_gt'] == 3
+    assert m['events']['ball_pocketed']['right_ball_and_pocket'] == m['events']['ball_pocketed']['n_gt']
+
+
+def test_still_balls_confirmed_within_three_frames_and_no_ghost_from_noise():
+    tracker = Tracker(geometry=TableGeometry())
+    rng = np.random.default_rng(3)
+    spots = [(0.1 * k - 0.5, 0.2) for k in range(8)]
+    confirmed_at = None
+    for frame in range(20):
+        obs = [Observation(x + rng.normal(0, 0.002), y + rng.normal(0, 0.002), type='solid', number=k + 1,
+                           type_confidence=0.9) for k, (x, y) in enumerate(spots)]
+        tracker.update(frame / 30.0, obs)
+        if confirmed_at is None and len(tracker.confirmed()) == 8:
+            confirmed_at = frame
+    assert confirmed_at is not None and confirmed_at <= 2
+    assert sorted(t.id for t in tracker.confirmed()) == list(range(1, 9))
+    assert all(t.state == 'stationary' and not t.velocity.any() for t in tracker.confirmed())
+
+
+def test_one_bad_classification_does_not_flip_identity():
+    tracker = Tracker(geometry=TableGeometry())
+    for frame in range(10):
+        tracker.update(frame / 30.0, [Observation(0.0, 0.0, type='solid', number=3, type_confidence=0.9),
+                                      Observation(0.3, 0.0, type='stripe', number=11, type_confidence=0.9)])
+    before = {t.number: t.id for t in tracker.confirmed()}
+    tracker.update(10 / 30.0, [Observation(0.0, 0.0, type='stripe', number=11, type_confidence=0.9),
+                               Observation(0.3, 0.0, type='stripe', number=11, type_confidence=0.9)])
+    tracker.update(11 / 30.0, [Observation(0.0, 0.0, type='solid', number=3, type_confidence=0.9),
+                               Observation(0.3, 0.0, type='stripe', number=11, type_confidence=0.9)])
+    assert {t.number: t.id for t in tracker.confirmed()} == before
+
+
+def test_velocity_uses_stamps_not_a_fixed_rate():
+    tracker = Tracker(geometry=TableGeometry())
+    for k in range(3):                          # at rest first: confirmed
+        tracker.update(k * 0.1, [Observation(-0.8, 0.1, type='cue', number=0, type_confidence=0.9)])
+    t = t0 = 0.2
+    for k in range(12):
+        t += (0.05, 0.15, 0.1)[k % 3]          # irregular detection intervals
+        tracker.update(t, [Observation(-0.8 + 0.6 * (t - t0), 0.1, type='cue', number=0, type_confidence=0.9)])
+    (track,) = tracker.confirmed()
+    assert track.velocity[0] == pytest.approx(0.6, abs=0.05)
+    with pytest.raises(ValueError):
+        tracker.update(t - 0.5, [])
+
+
+def test_prediction_reflects_off_cushions_and_enters_pockets():
+    cushions = Cushions(TableGeometry())
+    lim = cushions.limit
+    pos, vel, bounced, pocket = drift([lim[0] - 0.05, 0.0], [1.0, 0.0], 0.1, cushions, decel=0.0)
+    assert bounced == [0] and pocket == -1
+    assert pos[0] == pytest.approx(lim[0] - 0.05 * 0.85, abs=1e-6) and vel[0] == pytest.approx(-0.85)
+    # Towards the top-right corner pocket along the diagonal: no cushion there, the ball goes in.
+    start = cushions.half - 0.2
+    _, _, bounced, pocket = drift(start, [1.0, 1.0], 0.5, cushions, decel=0.0)
+    assert bounced == [] and pocket == 2
+
+
+def test_straight_shot_prediction_uses_the_ghost_ball():
+    geometry = TableGeometry()
+    pred = predict_shot([(1, (-0.5, 0.0)), (2, (0.3, 0.0)), (3, (0.0, 0.4))], 1, 0.0, geometry)
+    assert pred['valid'] and pred['first_contact_id'] == 2
+    assert pred['first_contact'] == pytest.approx([0.3 - 2 * BALL_RADIUS_M, 0.0], abs=1e-3)
+    assert [p['ball_id'] for p in pred['paths']][:2] == [1, 2]
+    obj = pred['paths'][1]['points']
+    assert math.atan2(obj[-1][1] - obj[0][1], obj[-1][0] - obj[0][0]) == pytest.approx(0.0, abs=0.01)
+
+
+def test_shot_prediction_against_the_simulator():
+    scores = score_shots(n_per_kind=10, seed=1)
+    assert scores['straight']['first_ball_right'] >= 0.9
+    assert scores['straight']['within_one_diameter'] >= 0.9
+    assert scores['all']['n'] == 20

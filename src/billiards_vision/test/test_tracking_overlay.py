@@ -1,0 +1,81 @@
+# Copyright 2026 The billiards_vision authors
+# SPDX-License-Identifier: Apache-2.0
+"""overlay: tracks (ids, trails, velocity arrows) and the predicted shot, in the picture and in rviz."""
+import threading
+
+import numpy as np
+import rclpy
+from billiards_interfaces.msg import Ball, BallPath, ShotPrediction, Table, TrackedBall, TrackedBallArray
+from geometry_msgs.msg import Point, Vector3
+from rclpy.executors import MultiThreadedExecutor
+from visualization_msgs.msg import Marker, MarkerArray
+
+from billiards_vision.nodes.overlay import Overlay
+from billiards_vision.ros.qos import LATCHED_QOS, RESULT_QOS
+from billiards_vision.web.overlay import PATH_BGR, TRACK_BGR, Scene, TrackMark, draw
+from conftest import wait_for
+
+DOMAIN = 78
+
+
+def near(pixels, bgr, tol=40) -> bool:
+    return bool((np.abs(pixels.astype(int) - np.array(bgr)).max(axis=-1) <= tol).any())
+
+
+def test_draw_tracks_trails_arrows_and_paths():
+    image = np.full((360, 640, 3), 60, np.uint8)
+    scene = Scene(tracks=[TrackMark(300, 180, '#7', [(200, 180), (250, 180), (300, 180)], (380, 180))],
+                  paths=[([(100, 300), (500, 300)], False)])
+    out = draw(image, scene)
+    assert near(out[178:183, 225], TRACK_BGR)          # on the trail
+    assert near(out[178:183, 350], TRACK_BGR)          # on the velocity arrow
+    assert near(out[298:303, 150], PATH_BGR)           # on the predicted path
+    assert tuple(out[100, 100]) == (60, 60, 60)        # elsewhere untouched
+    assert np.array_equal(draw(image, Scene()), image)
+
+
+def test_markers_carry_track_ids_and_predicted_paths():
+    context = rclpy.Context()
+    rclpy.init(context=context, domain_id=DOMAIN)
+    overlay = Overlay(context=context)
+    peer = rclpy.create_node('overlay_tracks_peer', context=context)
+    executor = MultiThreadedExecutor(context=context)
+    executor.add_node(overlay)
+    executor.add_node(peer)
+    thread = threading.Thread(target=executor.spin, daemon=True)
+    thread.start()
+    try:
+        markers = []
+        peer.create_subscription(MarkerArray, 'vision/markers', markers.append, RESULT_QOS)
+        table_pub = peer.create_publisher(Table, 'table', LATCHED_QOS)
+        tracks_pub = peer.create_publisher(TrackedBallArray, 'tracks', RESULT_QOS)
+        pred_pub = peer.create_publisher(ShotPrediction, 'shot_prediction', RESULT_QOS)
+        assert wait_for(lambda: tracks_pub.get_subscription_count() and pred_pub.get_subscription_count(), 10)
+        table = Table(found=True, length_m=2.54, width_m=1.27)
+        table.homography = [1 / 400, 0, -1.6, 0, -1 / 400, 0.9, 0, 0, 1]
+        table_pub.publish(table)
+        pred = ShotPrediction(valid=True, cue_ball_id=4, first_contact_id=9)
+        pred.paths = [BallPath(ball_id=4, points=[Point(x=0.0, y=0.0), Point(x=0.5, y=0.1)])]
+        pred_pub.publish(pred)
+        ball = Ball(x_px=640.0, y_px=360.0, radius_px=11.0, position=Point(x=0.0, y=0.0), position_valid=True)
+        msg = TrackedBallArray(balls=[TrackedBall(id=4, ball=ball, velocity=Vector3(x=0.5),
+                                                  state=TrackedBall.STATE_MOVING)])
+
+        def got():
+            return any({'track_ids', 'shot_prediction'} <= {m.ns for m in a.markers} for a in markers)
+        assert wait_for(lambda: tracks_pub.publish(msg) or got(), 10)
+        last = next(a for a in reversed(markers) if any(m.ns == 'track_ids' for m in a.markers))
+        text = next(m for m in last.markers if m.ns == 'track_ids')
+        strip = next(m for m in last.markers if m.ns == 'shot_prediction')
+        assert text.type == Marker.TEXT_VIEW_FACING and text.text == '4'
+        assert strip.type == Marker.LINE_STRIP and [(p.x, p.y) for p in strip.points] == [(0.0, 0.0), (0.5, 0.1)]
+        scene = overlay.scene(0.0)
+        assert [t.label for t in scene.tracks] == ['#4'] and scene.tracks[0].arrow_to is not None
+        assert scene.tracks[0].arrow_to[0] > 640 + 50       # 0.5 m/s x 0.3 s ahead along +x (px right)
+        assert len(scene.paths) == 1
+    finally:
+        executor.shutdown()
+        overlay.destroy_node()
+        peer.destroy_node()
+        rclpy.shutdown(context=context)
+        thread.join(timeout=5)

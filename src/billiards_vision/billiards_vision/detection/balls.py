@@ -386,7 +386,7 @@ def detect_balls(image_bgr: np.ndarray, table: TableDetection, params: BallParam
         surface = np.zeros((h, w), np.uint8)
         cv2.fillConvexPoly(surface, np.round(poly).astype(np.int32), 1)
         surface = cv2.erode(surface, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (int(r_med) | 1,) * 2))
-        balls += _blurred_balls(fg, surface, (x0, y0), rmap, balls, table, params)
+        balls = _smeared_balls(fg, lab, surface, (x0, y0), rmap, balls, table, params)
     type_balls(roi, balls, cloth, params, (x0, y0))
     for b in balls:
         b.position_m = tuple(float(v) for v in table.to_table([[b.x, b.y]])[0])
@@ -449,20 +449,47 @@ def _part_of_larger_thing(b, labels, stats, lab, origin, ang) -> bool:
     return bool(similar or b.support < 0.75 or b.extra.get('weak'))
 
 
-def _blurred_balls(fg, surface, origin, rmap, balls, table: TableDetection,
+def _smeared_balls(fg, lab, surface, origin, rmap, balls, table: TableDetection,
                    params: BallParams) -> list[BallDetection]:
     """Balls smeared by motion blur: capsules one ball wide and longer than a ball.
 
-    Their outline is no circle, so the ray fit misses them; the smear is symmetric
-    about the mid-exposure position, so the centroid of the capsule is the centre.
-    Pixels are foreground when their chromaticity differs from the cloth's, which
-    ignores shadows (a shadow darkens the cloth but keeps its chromaticity).
+    The smear is symmetric about the mid-exposure position (the ball's centre), so
+    the centroid of the capsule is the centre. A circle fit cannot place a ball
+    smeared over more than its diameter (its ends are soft ramps that pin
+    nothing; where the fit settles differs from CPU to CPU), so circles lying in a
+    capsule with soft ends are replaced by the capsule's ball. Capsules touching a
+    detected ball are looked for again with the balls blanked out. Pixels are
+    foreground when their chromaticity differs from the cloth's, which ignores
+    shadows (a shadow darkens the cloth but keeps its chromaticity).
+    Returns the balls with the smeared ones replaced or added.
     """
     x0, y0 = origin
-    fg = fg.copy()
+    h, w = fg.shape
+    at = [(int(np.clip(round(b.y - y0), 0, h - 1)), int(np.clip(round(b.x - x0), 0, w - 1))) for b in balls]
+    smears = _capsules(fg, surface, lab, rmap, origin, table, params, soft_ends=True)
+    inside = {j for j, (yy, xx) in enumerate(at) for s in smears if s[3][yy, xx]}
+    kept = [b for j, b in enumerate(balls) if j not in inside]
+    rest = fg.copy()
+    for b in kept:
+        cv2.circle(rest, (int(round(b.x - x0)), int(round(b.y - y0))), int(np.ceil(1.25 * b.radius)), 0, -1)
+    for s in smears:
+        rest[s[3]] = 0
+    more = _capsules(rest, surface, lab, rmap, origin, table, params, soft_ends=False)
+    out = kept
+    for cx, cy, r, _, conf in smears + more:
+        out.append(BallDetection(float(cx + x0), float(cy + y0), r, conf, support=0.0, extra={'blurred': True}))
+    return out
+
+
+def _capsules(fg, surface, lab, rmap, origin, table: TableDetection, params: BallParams, soft_ends: bool):
+    """(cx, cy, r, footprint mask, confidence) of ball-wide capsules standing alone in fg (ROI px).
+
+    With `soft_ends` a capsule must also end in soft ramps (the colour edge at its
+    ends much weaker than along its sides), which tells a smeared ball from two
+    balls touching in a row.
+    """
+    x0, y0 = origin
     r_med = float(np.median(rmap))
-    for b in balls:
-        cv2.circle(fg, (int(round(b.x - x0)), int(round(b.y - y0))), int(np.ceil(1.25 * b.radius)), 0, -1)
     k = max(3, int(0.9 * r_med) | 1)
     opened = cv2.morphologyEx(fg & surface, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
     n, labels, stats, cents = cv2.connectedComponentsWithStats(opened, connectivity=8)
@@ -473,20 +500,71 @@ def _blurred_balls(fg, surface, origin, rmap, balls, table: TableDetection,
         r = float(rmap[int(cy), int(cx)])
         if stats[i, cv2.CC_STAT_AREA] < 1.1 * np.pi * r * r:
             continue
+        bx, by, bw, bh = (int(v) for v in stats[i, :4])
+        ys, xs = np.nonzero(labels[by:by + bh, bx:bx + bw] == i)
+        ys, xs = ys + by, xs + bx
         # A smear stands alone on the cloth; a forearm's piece is part of a larger arm, hand and stick.
-        ys, xs = np.nonzero(labels == i)
         whole = np.bincount(whole_labels[ys, xs]).argmax()
         if whole_stats[whole, cv2.CC_STAT_AREA] > 1.5 * stats[i, cv2.CC_STAT_AREA]:
             continue
         pts = np.column_stack([xs, ys]).astype(np.float32)
-        (_, _), (w1, w2), _ = cv2.minAreaRect(pts)
+        (_, _), (w1, w2), angle = cv2.minAreaRect(pts)
         width, length = min(w1, w2), max(w1, w2)
-        if not (1.2 * r <= width <= 2.6 * r and length >= 2.0 * r and length <= 12 * r):
+        if not (1.2 * r <= width <= 2.6 * r and 2.0 * r <= length <= 12 * r):
             continue
         if table.signed_distance_inside([[cx + x0, cy + y0]])[0] < -params.surface_margin * r:
             continue
-        out.append(BallDetection(float(cx + x0), float(cy + y0), r, 0.6, support=0.0, extra={'blurred': True}))
+        if soft_ends:
+            # Up to about a diameter of smear the circle fit still finds the ball (the ramps at the
+            # ends are centred on its outline); a clear margin beyond that is left to this.
+            if length < width + 0.7 * r or len(xs) < 0.7 * width * length:
+                continue
+            if _end_sharpness(lab, xs, ys, cx, cy, r) > 0.6:
+                continue
+        footprint = np.zeros(fg.shape, bool)
+        footprint[ys, xs] = True
+        out.append((float(cx), float(cy), r, footprint, 0.6))
     return out
+
+
+def _end_sharpness(lab, xs, ys, cx, cy, r) -> float:
+    """Colour step at the two ends of a capsule relative to its sides (about 1 for balls in a row).
+
+    Motion blur spreads the ball's leading and trailing outline over the smear
+    length, while the sides stay as crisp as a resting ball's outline. Steps are
+    measured along the axis at the ends and across it at the sides, so streaks
+    running along the smear do not count as end edges.
+    """
+    pts = np.column_stack([xs - cx, ys - cy]).astype(np.float64)
+    _, _, vt = np.linalg.svd(pts, full_matrices=False)
+    u = vt[0]
+    t, q = pts @ u, pts @ np.array([-u[1], u[0]])
+    half = 0.5 * (t.max() - t.min())
+    mid = 0.5 * (t.max() + t.min())
+    step = 0.5
+    reach = np.arange(-0.6 * r, 0.6 * r + step, step)    # search band across each end / side of the fg outline
+
+    def strongest(px, py, dx, dy):
+        v = _sample(lab, (px[:, None] + reach[None] * dx).astype(np.float32),
+                    (py[:, None] + reach[None] * dy).astype(np.float32))
+        grad = np.linalg.norm(np.diff(v, axis=1), axis=2) / step
+        return float(np.median(grad.max(axis=1)))
+
+    across = np.linspace(-0.4, 0.4, 5) * r
+    ends = []
+    for sign in (1.0, -1.0):
+        ex = cx + (mid + sign * half) * u[0] - across * u[1]
+        ey = cy + (mid + sign * half) * u[1] + across * u[0]
+        ends.append(strongest(ex, ey, u[0], u[1]))
+    along = mid + np.linspace(-0.4, 0.4, 5) * max(half - r, 0.0)
+    sides = []
+    for sign in (1.0, -1.0):
+        off = sign * np.percentile(np.abs(q), 95)
+        sx = cx + along * u[0] - off * u[1]
+        sy = cy + along * u[1] + off * u[0]
+        sides.append(strongest(sx, sy, -u[1], u[0]))
+    # The side or end in the shadow is soft for any ball: the crisper one counts.
+    return max(ends) / max(max(sides), 1e-6)
 
 
 def _suppress(balls: list[BallDetection], min_sep: float, table: TableDetection) -> list[BallDetection]:

@@ -188,5 +188,6 @@ def type_balls(image_bgr: np.ndarray, balls, cloth: Optional[ClothModel], params
     for i, b in enumerate(balls):
         # The apparent radius grows towards the camera: a ball at least as big may cover this one.
         others = [d for k, d in enumerate(discs) if k != i and d[2] >= discs[i][2]]
-        b.type, b.number, b.type_confidence, b.extra = classify_ball(hsv, *discs[i], cloth, params, others)
+        b.type, b.number, b.type_confidence, feats = classify_ball(hsv, *discs[i], cloth, params, others)
+        b.extra = {**b.extra, **feats}
     enforce_unique(balls, params)

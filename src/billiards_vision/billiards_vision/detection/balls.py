@@ -31,6 +31,8 @@ from .params import BallParams
 from .table import TableDetection
 
 N_RAYS = 48
+# Ball radius [px] the search works at: larger balls are searched for in a scaled-down copy.
+WORK_RADIUS_PX = 20.0
 
 
 @dataclass
@@ -286,9 +288,55 @@ def _disc_mean(img, cx, cy, r) -> float:
 
 def detect_balls(image_bgr: np.ndarray, table: TableDetection, params: BallParams,
                  cloth: Optional[ClothModel] = None) -> list[BallDetection]:
-    """Balls on the playing surface of `table` in a BGR image."""
+    """Balls on the playing surface of `table` in a BGR image.
+
+    Balls much larger than WORK_RADIUS_PX (4K pictures) are searched for in a copy
+    scaled down to that size, where colour edges have the contrast per pixel that
+    the thresholds expect (a dark ball's outline spreads over more pixels the
+    larger the picture) and the search costs what it costs at 1080p; type and
+    number are then read from the full-resolution face.
+    """
     if image_bgr is None or image_bgr.ndim != 3 or image_bgr.shape[2] != 3:
         raise ValueError('detect_balls needs a BGR image (H x W x 3)')
+    if cloth is None:
+        cloth = table.cloth or estimate_cloth(image_bgr)
+    r_mid = float(table.ball_radius_px(table.corners_px.mean(axis=0, keepdims=True))[0]) * params.radius_scale
+    if r_mid <= 1.25 * WORK_RADIUS_PX:
+        balls = _detect_balls_at_scale(image_bgr, table, params, cloth)
+    else:
+        balls = _detect_balls_scaled(image_bgr, table, params, cloth, WORK_RADIUS_PX / r_mid)
+    for b in balls:
+        b.position_m = tuple(float(v) for v in table.to_table([[b.x, b.y]])[0])
+    return balls
+
+
+def _detect_balls_scaled(image_bgr, table: TableDetection, params: BallParams, cloth, scale: float):
+    """detect_balls on a copy scaled by `scale` (< 1); positions mapped back, types read at full size."""
+    H, W = image_bgr.shape[:2]
+    small = cv2.resize(image_bgr, (max(8, int(round(W * scale))), max(8, int(round(H * scale)))),
+                       interpolation=cv2.INTER_AREA)
+    sx, sy = small.shape[1] / W, small.shape[0] / H
+    # Pixel centres: u_small + 0.5 = (u + 0.5) * s.
+    to_small = np.array([sx, sy])
+    small_table = TableDetection((table.corners_px + 0.5) * to_small - 0.5, table.geometry,
+                                 table.long_side_horizontal, cloth, table.confidence, table.manual)
+    balls = _detect_balls_at_scale(small, small_table, params, cloth)
+    for b in balls:
+        b.x, b.y = (b.x + 0.5) / sx - 0.5, (b.y + 0.5) / sy - 0.5
+        b.radius /= 0.5 * (sx + sy)
+    if balls:
+        pad = int(np.ceil(2 * max(b.radius for b in balls)))
+        x0 = max(0, int(min(b.x for b in balls)) - pad)
+        y0 = max(0, int(min(b.y for b in balls)) - pad)
+        x1 = min(W, int(max(b.x for b in balls)) + pad + 1)
+        y1 = min(H, int(max(b.y for b in balls)) + pad + 1)
+        type_balls(image_bgr[y0:y1, x0:x1], balls, cloth, params, (x0, y0))
+    return balls
+
+
+def _detect_balls_at_scale(image_bgr: np.ndarray, table: TableDetection, params: BallParams,
+                           cloth: Optional[ClothModel]) -> list[BallDetection]:
+    """Balls on the playing surface of `table`, at the picture's own scale."""
     H, W = image_bgr.shape[:2]
     r_corners = table.ball_radius_px(table.corners_px) * params.radius_scale
     pad = int(np.ceil(2.5 * r_corners.max()))
@@ -328,8 +376,6 @@ def detect_balls(image_bgr: np.ndarray, table: TableDetection, params: BallParam
     order = np.argsort(-acc[ys, xs])[:400]
     cand = np.stack([xs[order], ys[order]], axis=1).astype(np.float64)
     r_pred = rmap[cand[:, 1].astype(int), cand[:, 0].astype(int)].astype(np.float64)
-    if cloth is None:
-        cloth = table.cloth or estimate_cloth(image_bgr)
     hsv = cv2.cvtColor(roi, cv2.COLOR_BGR2HSV)
     shade = np.zeros((h, w), np.float32)
     if cloth is not None:
@@ -388,8 +434,6 @@ def detect_balls(image_bgr: np.ndarray, table: TableDetection, params: BallParam
         surface = cv2.erode(surface, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (int(r_med) | 1,) * 2))
         balls = _smeared_balls(fg, lab, surface, (x0, y0), rmap, balls, table, params)
     type_balls(roi, balls, cloth, params, (x0, y0))
-    for b in balls:
-        b.position_m = tuple(float(v) for v in table.to_table([[b.x, b.y]])[0])
     return balls
 
 

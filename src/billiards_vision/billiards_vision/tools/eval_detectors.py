@@ -9,7 +9,8 @@ cycling teal / green / blue, motion blur and the cue on), every `--every`-th of
 `--frames` frames, scored with billiards_vision.evaluation (centre-distance
 matching); then the owner-table rows: all sixteen balls apart at rest at each of
 `--owner-sizes` (default 1280x720, 1920x1080, 3840x2160), recall per ball
-colour, type and number accuracy and a number confusion table. Real: the labelled frames under `--data` when that folder exists
+colour, type and number accuracy and a number confusion table.
+Real: the labelled frames under `--data` when that folder exists
 (target table by centre distance, broadcast frames at IoU 0.5). `--json FILE`
 writes all metrics.
 """

@@ -141,6 +141,7 @@ def _hemisphere_axes(n: int = 400) -> np.ndarray:
 _AXES = _hemisphere_axes()
 STRIPE_BAND_COS = 0.5     # a stripe's band covers |cos| < 0.5 around its pole axis
 NUMBER_CIRCLE_COS = 0.9   # a number circle covers |cos| > 0.9 (about 0.44 of the radius across)
+PATTERN_MIN_GAP = 0.05    # share of face pixels by which one pattern must fit better to decide
 
 
 def pattern_misfit(off: np.ndarray, white: np.ndarray, coloured: np.ndarray) -> tuple[float, float]:
@@ -229,8 +230,10 @@ def classify_ball(hsv: np.ndarray, cx: float, cy: float, r: float, cloth: Option
         # Near the threshold the share cannot tell a stripe lying band up (white only at the two
         # sides, a third of the face) from a solid showing its number circle and highlight: where
         # the white lies on the sphere does.
+        # It overrides the share only when one pattern fits clearly better (small, soft TV balls
+        # fit both about equally).
         miss_stripe, miss_solid = pattern_misfit(*layout)
-        if miss_stripe != miss_solid:
+        if abs(miss_stripe - miss_solid) >= PATTERN_MIN_GAP:
             is_stripe = miss_stripe < miss_solid
             conf = float(np.clip(0.5 + 4.0 * abs(miss_solid - miss_stripe), 0.5, 1.0)) * (0.9 + 0.1 * margin)
     if number is not None and is_stripe:

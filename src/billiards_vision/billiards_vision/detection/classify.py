@@ -166,6 +166,21 @@ def pattern_misfit(off: np.ndarray, white: np.ndarray, coloured: np.ndarray) -> 
     return float(stripe), float(solid)
 
 
+def rim_paint(hsv: np.ndarray, cx: float, cy: float, r: float, cloth: Optional[ClothModel], others=()) -> float:
+    """Share of the outer ring of the face (0.86-0.97 r) that is saturated paint.
+
+    A stripe seen pole-on shows its band only there, outside the face the shares are read on; a
+    cue ball's rim is white, shaded or pale with cloth light. Paint is at least 0.6 as saturated as the
+    cloth (or half saturated, without a cloth model).
+    """
+    p, rho, _ = _face_pixels(hsv, cx, cy, r, frac=0.97, others=others)
+    ring = p[rho >= 0.86]
+    if len(ring) < 8:
+        return 0.0
+    floor = 0.6 * cloth.saturation if cloth is not None else 128.0
+    return float(np.mean((ring[:, 1] >= floor) & (ring[:, 2] >= 60)))
+
+
 def _coloured_rim(off: np.ndarray, white: np.ndarray, coloured: np.ndarray) -> bool:
     """A stripe seen pole-on: its little colour is a ring all round the rim (a cue ball's, if any, is not)."""
     if coloured.sum() < 12 or coloured.mean() < 0.015:
@@ -209,7 +224,8 @@ def classify_ball(hsv: np.ndarray, cx: float, cy: float, r: float, cloth: Option
     if shares is None:
         return 'unknown', None, 0.0, {}
     fw, fb, fc, col, n, sat, layout, white_value = shares
-    feats = {'white': fw, 'black': fb, 'colour': fc, 'pixels': float(n), 'saturation': sat}
+    feats = {'white': fw, 'black': fb, 'colour': fc, 'pixels': float(n), 'saturation': sat,
+             'rim_paint': rim_paint(hsv, cx, cy, r, cloth, others)}
     # A black ball mirrors the cloth: dim cloth-hued pixels on a mostly black face are reflections.
     own = fc
     if cloth is not None and len(col):
@@ -246,17 +262,21 @@ def classify_ball(hsv: np.ndarray, cx: float, cy: float, r: float, cloth: Option
 def enforce_unique(balls, params: BallParams) -> None:
     """One cue ball and one eight per table: the best keeps the label, the rest are re-read.
 
-    The cue ball is the least saturated of the colourless balls: mean saturation over the
-    whole face keeps what the pixel rules drop, the coloured rim of a stripe seen pole-on
-    (even where it blends with the cloth). The eight is the blackest of the black ones. A
-    ball that lost the eight is a dark-coloured ball, so its black counts as colour when it
-    is re-read as a solid or a stripe.
+    The cue ball is the one with the least paint on its rim (a stripe seen pole-on shows its band
+    there), then the least saturated of the colourless balls: mean saturation over the
+    whole face keeps what the pixel rules drop (even where the rim blends with the cloth). The
+    eight is the blackest of the black ones. A ball that lost the eight is a dark-coloured ball,
+    so its black counts as colour when it is re-read as a solid or a stripe.
     """
     for kind, key, sign in (('cue', 'saturation', 1.0), ('eight', 'black', -1.0)):
         same = [b for b in balls if b.type == kind]
         if len(same) < 2:
             continue
-        same.sort(key=lambda b: sign * b.extra.get(key, 0.0))
+        if kind == 'cue':
+            # Rim paint in steps of 0.02: a clear difference decides, else the saturation.
+            same.sort(key=lambda b: (round(50 * b.extra.get("rim_paint", 0.0)), b.extra.get(key, 0.0)))
+        else:
+            same.sort(key=lambda b: sign * b.extra.get(key, 0.0))
         for b in same[1:]:
             f = b.extra
             white = f.get('white', 0.0)

@@ -166,8 +166,9 @@ def pattern_misfit(off: np.ndarray, white: np.ndarray, coloured: np.ndarray) -> 
     return float(stripe), float(solid)
 
 
-def rim_paint(hsv: np.ndarray, cx: float, cy: float, r: float, cloth: Optional[ClothModel], others=()) -> float:
-    """Share of the outer ring of the face (0.86-0.97 r) that is saturated paint.
+def rim_paint(hsv: np.ndarray, cx: float, cy: float, r: float, cloth: Optional[ClothModel], params: BallParams,
+              others=()) -> tuple[float, Optional[int]]:
+    """Share of the outer ring of the face (0.86-0.97 r) that is saturated paint, and the solid number of its colour.
 
     A stripe seen pole-on shows its band only there, outside the face the shares are read on; a
     cue ball's rim is white, shaded or pale with cloth light. Paint is at least 0.6 as saturated as the
@@ -176,9 +177,11 @@ def rim_paint(hsv: np.ndarray, cx: float, cy: float, r: float, cloth: Optional[C
     p, rho, _ = _face_pixels(hsv, cx, cy, r, frac=0.97, others=others)
     ring = p[rho >= 0.86]
     if len(ring) < 8:
-        return 0.0
+        return 0.0, None
     floor = 0.6 * cloth.saturation if cloth is not None else 128.0
-    return float(np.mean((ring[:, 1] >= floor) & (ring[:, 2] >= 60)))
+    paint = (ring[:, 1] >= floor) & (ring[:, 2] >= 60)
+    number = colour_number(ring[paint], params.maroon_max_value)[0] if paint.sum() >= 5 else None
+    return float(paint.mean()), number
 
 
 def _coloured_rim(off: np.ndarray, white: np.ndarray, coloured: np.ndarray) -> bool:
@@ -224,8 +227,9 @@ def classify_ball(hsv: np.ndarray, cx: float, cy: float, r: float, cloth: Option
     if shares is None:
         return 'unknown', None, 0.0, {}
     fw, fb, fc, col, n, sat, layout, white_value = shares
-    feats = {'white': fw, 'black': fb, 'colour': fc, 'pixels': float(n), 'saturation': sat,
-             'rim_paint': rim_paint(hsv, cx, cy, r, cloth, others)}
+    paint, rim_number = rim_paint(hsv, cx, cy, r, cloth, params, others)
+    feats = {'white': fw, 'black': fb, 'colour': fc, 'pixels': float(n), 'saturation': sat, 'rim_paint': paint,
+             'rim_number': rim_number}
     # A black ball mirrors the cloth: dim cloth-hued pixels on a mostly black face are reflections.
     own = fc
     if cloth is not None and len(col):
@@ -283,6 +287,9 @@ def enforce_unique(balls, params: BallParams) -> None:
             share = white / max(white + f.get('black', 0.0) + f.get('colour', 0.0), 1e-6)
             b.type = 'stripe' if share > params.stripe_white_fraction else 'solid'
             b.number = None
+            if kind == 'cue' and b.type == 'stripe' and f.get('rim_number') is not None:
+                # A stripe seen pole-on: its band's colour shows on the rim.
+                b.number = f['rim_number'] + 8
             # Second choice of a rule that fired for another label: a coin toss at best.
             b.type_confidence = 0.5 * side_probability(share, params.stripe_white_fraction, int(f.get('pixels', 0)))
 

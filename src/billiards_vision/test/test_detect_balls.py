@@ -56,19 +56,35 @@ def test_synthetic_rack_and_cluster(scenario, cloth):
 
 
 def test_synthetic_break_with_motion_blur():
-    frames = sim_frames('break', 'teal', frames=(82, 90, 100))
-    total = misses = false = 0
-    moving = 0
-    for image, truth in frames:
-        table = detect_table(image, TableParams())
-        found = detect_balls(image, table, BallParams())
-        _, m, f = match_balls(truth, found)
-        total += sum(b['visible'] for b in truth['balls'])
-        moving += sum(b['visible'] and np.hypot(*b['velocity_mps']) > 0.5 for b in truth['balls'])
-        misses += m
-        false += f
-    assert moving >= 5, 'the frames must show moving (blurred) balls'
-    assert misses <= 0.02 * total and false == 0
+    """Moving balls of several break shots: a smeared ball's centre is the middle of its smear.
+
+    Scored as rates over all moving balls of 15 frames (three seeds), so no single
+    borderline ball decides it (OpenCV picks SIMD code by CPU, so a pixel may differ).
+    """
+    found_moving, fast_errors, total, false = [], [], 0, 0
+    for seed in (1, 2, 3):
+        for image, truth in sim_frames('break', 'teal', frames=(80, 84, 88, 92, 96), seed=seed):
+            table = detect_table(image, TableParams())
+            found = detect_balls(image, table, BallParams())
+            pairs, _, f = match_balls(truth, found)
+            false += f
+            total += sum(b['visible'] for b in truth['balls'])
+            matched = {g['id']: b for g, b in pairs}
+            for g in truth['balls']:
+                speed = np.hypot(*g['velocity_mps'])
+                if not g['visible'] or speed < 0.5:
+                    continue
+                found_moving.append(g['id'] in matched)
+                # Faster than 2 m/s the smear is longer than the ball's radius (1/60 s exposure).
+                if speed > 2.0:
+                    b = matched.get(g['id'])
+                    fast_errors.append(np.inf if b is None else np.hypot(b.x - g['x'], b.y - g['y']))
+    assert len(found_moving) >= 150 and len(fast_errors) >= 30, 'the frames must show many moving (blurred) balls'
+    assert np.mean(found_moving) >= 0.95
+    # 35 of the 40 fast balls lie within 2 px (the code at the issue's start: 24); a smear touching a
+    # cushion, the cue or another ball can still be off.
+    assert np.mean(np.array(fast_errors) < 2.0) >= 0.8 and np.median(fast_errors) < 1.2
+    assert false <= 0.02 * total
 
 
 def test_positions_in_table_metres():

@@ -31,6 +31,8 @@ from .params import BallParams
 from .table import TableDetection
 
 N_RAYS = 48
+# Ball radius [px] the search works at: larger balls are searched for in a scaled-down copy.
+WORK_RADIUS_PX = 20.0
 
 
 @dataclass
@@ -286,9 +288,55 @@ def _disc_mean(img, cx, cy, r) -> float:
 
 def detect_balls(image_bgr: np.ndarray, table: TableDetection, params: BallParams,
                  cloth: Optional[ClothModel] = None) -> list[BallDetection]:
-    """Balls on the playing surface of `table` in a BGR image."""
+    """Balls on the playing surface of `table` in a BGR image.
+
+    Balls much larger than WORK_RADIUS_PX (4K pictures) are searched for in a copy
+    scaled down to that size, where colour edges have the contrast per pixel that
+    the thresholds expect (a dark ball's outline spreads over more pixels the
+    larger the picture) and the search costs what it costs at 1080p; type and
+    number are then read from the full-resolution face.
+    """
     if image_bgr is None or image_bgr.ndim != 3 or image_bgr.shape[2] != 3:
         raise ValueError('detect_balls needs a BGR image (H x W x 3)')
+    if cloth is None:
+        cloth = table.cloth or estimate_cloth(image_bgr)
+    r_mid = float(table.ball_radius_px(table.corners_px.mean(axis=0, keepdims=True))[0]) * params.radius_scale
+    if r_mid <= 1.25 * WORK_RADIUS_PX:
+        balls = _detect_balls_at_scale(image_bgr, table, params, cloth)
+    else:
+        balls = _detect_balls_scaled(image_bgr, table, params, cloth, WORK_RADIUS_PX / r_mid)
+    for b in balls:
+        b.position_m = tuple(float(v) for v in table.to_table([[b.x, b.y]])[0])
+    return balls
+
+
+def _detect_balls_scaled(image_bgr, table: TableDetection, params: BallParams, cloth, scale: float):
+    """detect_balls on a copy scaled by `scale` (< 1); positions mapped back, types read at full size."""
+    H, W = image_bgr.shape[:2]
+    small = cv2.resize(image_bgr, (max(8, int(round(W * scale))), max(8, int(round(H * scale)))),
+                       interpolation=cv2.INTER_AREA)
+    sx, sy = small.shape[1] / W, small.shape[0] / H
+    # Pixel centres: u_small + 0.5 = (u + 0.5) * s.
+    to_small = np.array([sx, sy])
+    small_table = TableDetection((table.corners_px + 0.5) * to_small - 0.5, table.geometry,
+                                 table.long_side_horizontal, cloth, table.confidence, table.manual)
+    balls = _detect_balls_at_scale(small, small_table, params, cloth)
+    for b in balls:
+        b.x, b.y = (b.x + 0.5) / sx - 0.5, (b.y + 0.5) / sy - 0.5
+        b.radius /= 0.5 * (sx + sy)
+    if balls:
+        pad = int(np.ceil(2 * max(b.radius for b in balls)))
+        x0 = max(0, int(min(b.x for b in balls)) - pad)
+        y0 = max(0, int(min(b.y for b in balls)) - pad)
+        x1 = min(W, int(max(b.x for b in balls)) + pad + 1)
+        y1 = min(H, int(max(b.y for b in balls)) + pad + 1)
+        type_balls(image_bgr[y0:y1, x0:x1], balls, cloth, params, (x0, y0))
+    return balls
+
+
+def _detect_balls_at_scale(image_bgr: np.ndarray, table: TableDetection, params: BallParams,
+                           cloth: Optional[ClothModel]) -> list[BallDetection]:
+    """Balls on the playing surface of `table`, at the picture's own scale."""
     H, W = image_bgr.shape[:2]
     r_corners = table.ball_radius_px(table.corners_px) * params.radius_scale
     pad = int(np.ceil(2.5 * r_corners.max()))
@@ -328,8 +376,6 @@ def detect_balls(image_bgr: np.ndarray, table: TableDetection, params: BallParam
     order = np.argsort(-acc[ys, xs])[:400]
     cand = np.stack([xs[order], ys[order]], axis=1).astype(np.float64)
     r_pred = rmap[cand[:, 1].astype(int), cand[:, 0].astype(int)].astype(np.float64)
-    if cloth is None:
-        cloth = table.cloth or estimate_cloth(image_bgr)
     hsv = cv2.cvtColor(roi, cv2.COLOR_BGR2HSV)
     shade = np.zeros((h, w), np.float32)
     if cloth is not None:
@@ -386,10 +432,8 @@ def detect_balls(image_bgr: np.ndarray, table: TableDetection, params: BallParam
         surface = np.zeros((h, w), np.uint8)
         cv2.fillConvexPoly(surface, np.round(poly).astype(np.int32), 1)
         surface = cv2.erode(surface, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (int(r_med) | 1,) * 2))
-        balls += _blurred_balls(fg, surface, (x0, y0), rmap, balls, table, params)
+        balls = _smeared_balls(fg, lab, surface, (x0, y0), rmap, balls, table, params)
     type_balls(roi, balls, cloth, params, (x0, y0))
-    for b in balls:
-        b.position_m = tuple(float(v) for v in table.to_table([[b.x, b.y]])[0])
     return balls
 
 
@@ -449,20 +493,47 @@ def _part_of_larger_thing(b, labels, stats, lab, origin, ang) -> bool:
     return bool(similar or b.support < 0.75 or b.extra.get('weak'))
 
 
-def _blurred_balls(fg, surface, origin, rmap, balls, table: TableDetection,
+def _smeared_balls(fg, lab, surface, origin, rmap, balls, table: TableDetection,
                    params: BallParams) -> list[BallDetection]:
     """Balls smeared by motion blur: capsules one ball wide and longer than a ball.
 
-    Their outline is no circle, so the ray fit misses them; the smear is symmetric
-    about the mid-exposure position, so the centroid of the capsule is the centre.
-    Pixels are foreground when their chromaticity differs from the cloth's, which
-    ignores shadows (a shadow darkens the cloth but keeps its chromaticity).
+    The smear is symmetric about the mid-exposure position (the ball's centre), so
+    the centroid of the capsule is the centre. A circle fit cannot place a ball
+    smeared over more than its diameter (its ends are soft ramps that pin
+    nothing; where the fit settles differs from CPU to CPU), so circles lying in a
+    capsule with soft ends are replaced by the capsule's ball. Capsules touching a
+    detected ball are looked for again with the balls blanked out. Pixels are
+    foreground when their chromaticity differs from the cloth's, which ignores
+    shadows (a shadow darkens the cloth but keeps its chromaticity).
+    Returns the balls with the smeared ones replaced or added.
     """
     x0, y0 = origin
-    fg = fg.copy()
+    h, w = fg.shape
+    at = [(int(np.clip(round(b.y - y0), 0, h - 1)), int(np.clip(round(b.x - x0), 0, w - 1))) for b in balls]
+    smears = _capsules(fg, surface, lab, rmap, origin, table, params, soft_ends=True)
+    inside = {j for j, (yy, xx) in enumerate(at) for s in smears if s[3][yy, xx]}
+    kept = [b for j, b in enumerate(balls) if j not in inside]
+    rest = fg.copy()
+    for b in kept:
+        cv2.circle(rest, (int(round(b.x - x0)), int(round(b.y - y0))), int(np.ceil(1.25 * b.radius)), 0, -1)
+    for s in smears:
+        rest[s[3]] = 0
+    more = _capsules(rest, surface, lab, rmap, origin, table, params, soft_ends=False)
+    out = kept
+    for cx, cy, r, _, conf in smears + more:
+        out.append(BallDetection(float(cx + x0), float(cy + y0), r, conf, support=0.0, extra={'blurred': True}))
+    return out
+
+
+def _capsules(fg, surface, lab, rmap, origin, table: TableDetection, params: BallParams, soft_ends: bool):
+    """(cx, cy, r, footprint mask, confidence) of ball-wide capsules standing alone in fg (ROI px).
+
+    With `soft_ends` a capsule must also end in soft ramps (the colour edge at its
+    ends much weaker than along its sides), which tells a smeared ball from two
+    balls touching in a row.
+    """
+    x0, y0 = origin
     r_med = float(np.median(rmap))
-    for b in balls:
-        cv2.circle(fg, (int(round(b.x - x0)), int(round(b.y - y0))), int(np.ceil(1.25 * b.radius)), 0, -1)
     k = max(3, int(0.9 * r_med) | 1)
     opened = cv2.morphologyEx(fg & surface, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
     n, labels, stats, cents = cv2.connectedComponentsWithStats(opened, connectivity=8)
@@ -473,20 +544,71 @@ def _blurred_balls(fg, surface, origin, rmap, balls, table: TableDetection,
         r = float(rmap[int(cy), int(cx)])
         if stats[i, cv2.CC_STAT_AREA] < 1.1 * np.pi * r * r:
             continue
+        bx, by, bw, bh = (int(v) for v in stats[i, :4])
+        ys, xs = np.nonzero(labels[by:by + bh, bx:bx + bw] == i)
+        ys, xs = ys + by, xs + bx
         # A smear stands alone on the cloth; a forearm's piece is part of a larger arm, hand and stick.
-        ys, xs = np.nonzero(labels == i)
         whole = np.bincount(whole_labels[ys, xs]).argmax()
         if whole_stats[whole, cv2.CC_STAT_AREA] > 1.5 * stats[i, cv2.CC_STAT_AREA]:
             continue
         pts = np.column_stack([xs, ys]).astype(np.float32)
-        (_, _), (w1, w2), _ = cv2.minAreaRect(pts)
+        (_, _), (w1, w2), angle = cv2.minAreaRect(pts)
         width, length = min(w1, w2), max(w1, w2)
-        if not (1.2 * r <= width <= 2.6 * r and length >= 2.0 * r and length <= 12 * r):
+        if not (1.2 * r <= width <= 2.6 * r and 2.0 * r <= length <= 12 * r):
             continue
         if table.signed_distance_inside([[cx + x0, cy + y0]])[0] < -params.surface_margin * r:
             continue
-        out.append(BallDetection(float(cx + x0), float(cy + y0), r, 0.6, support=0.0, extra={'blurred': True}))
+        if soft_ends:
+            # Up to about a diameter of smear the circle fit still finds the ball (the ramps at the
+            # ends are centred on its outline); a clear margin beyond that is left to this.
+            if length < width + 0.7 * r or len(xs) < 0.7 * width * length:
+                continue
+            if _end_sharpness(lab, xs, ys, cx, cy, r) > 0.6:
+                continue
+        footprint = np.zeros(fg.shape, bool)
+        footprint[ys, xs] = True
+        out.append((float(cx), float(cy), r, footprint, 0.6))
     return out
+
+
+def _end_sharpness(lab, xs, ys, cx, cy, r) -> float:
+    """Colour step at the two ends of a capsule relative to its sides (about 1 for balls in a row).
+
+    Motion blur spreads the ball's leading and trailing outline over the smear
+    length, while the sides stay as crisp as a resting ball's outline. Steps are
+    measured along the axis at the ends and across it at the sides, so streaks
+    running along the smear do not count as end edges.
+    """
+    pts = np.column_stack([xs - cx, ys - cy]).astype(np.float64)
+    _, _, vt = np.linalg.svd(pts, full_matrices=False)
+    u = vt[0]
+    t, q = pts @ u, pts @ np.array([-u[1], u[0]])
+    half = 0.5 * (t.max() - t.min())
+    mid = 0.5 * (t.max() + t.min())
+    step = 0.5
+    reach = np.arange(-0.6 * r, 0.6 * r + step, step)    # search band across each end / side of the fg outline
+
+    def strongest(px, py, dx, dy):
+        v = _sample(lab, (px[:, None] + reach[None] * dx).astype(np.float32),
+                    (py[:, None] + reach[None] * dy).astype(np.float32))
+        grad = np.linalg.norm(np.diff(v, axis=1), axis=2) / step
+        return float(np.median(grad.max(axis=1)))
+
+    across = np.linspace(-0.4, 0.4, 5) * r
+    ends = []
+    for sign in (1.0, -1.0):
+        ex = cx + (mid + sign * half) * u[0] - across * u[1]
+        ey = cy + (mid + sign * half) * u[1] + across * u[0]
+        ends.append(strongest(ex, ey, u[0], u[1]))
+    along = mid + np.linspace(-0.4, 0.4, 5) * max(half - r, 0.0)
+    sides = []
+    for sign in (1.0, -1.0):
+        off = sign * np.percentile(np.abs(q), 95)
+        sx = cx + along * u[0] - off * u[1]
+        sy = cy + along * u[1] + off * u[0]
+        sides.append(strongest(sx, sy, -u[1], u[0]))
+    # The side or end in the shadow is soft for any ball: the crisper one counts.
+    return max(ends) / max(max(sides), 1e-6)
 
 
 def _suppress(balls: list[BallDetection], min_sep: float, table: TableDetection) -> list[BallDetection]:

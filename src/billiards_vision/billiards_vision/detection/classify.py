@@ -42,7 +42,7 @@ PIXELS_PER_COLOUR_SAMPLE = 4.0   # 4:2:0 chroma subsampling of video and JPEG
 
 
 def _face_pixels(hsv: np.ndarray, cx: float, cy: float, r: float, frac: float = 0.9, others=()):
-    """HSV rows of the face within frac * r and their distance from the centre (share of r).
+    """HSV rows of the face within frac * r, their distance from the centre and (dx, dy) offsets (share of r).
 
     Pixels inside the disc of a ball in `others` ((x, y, r) rows, the balls nearer the camera)
     are left out: where two balls overlap in the picture (oblique TV views) the nearer one
@@ -53,23 +53,27 @@ def _face_pixels(hsv: np.ndarray, cx: float, cy: float, r: float, frac: float = 
     x, y = int(round(cx)), int(round(cy))
     ya, yb, xa, xb = max(0, y - rr), min(h, y + rr + 1), max(0, x - rr), min(w, x + rr + 1)
     if ya >= yb or xa >= xb:
-        return np.zeros((0, 3), np.float32), np.zeros(0, np.float32)
+        return np.zeros((0, 3), np.float32), np.zeros(0, np.float32), np.zeros((0, 2), np.float32)
     yy, xx = np.mgrid[ya:yb, xa:xb]
     rho2 = ((xx - cx) ** 2 + (yy - cy) ** 2) / max(r * r, 1e-9)
     inside = rho2 <= frac ** 2
     for ox, oy, orad in others:
         if np.hypot(ox - cx, oy - cy) < frac * r + orad:
             inside &= (xx - ox) ** 2 + (yy - oy) ** 2 > orad * orad
-    return hsv[ya:yb, xa:xb][inside].astype(np.float32), np.sqrt(rho2[inside])
+    off = np.column_stack([(xx[inside] - cx) / r, (yy[inside] - cy) / r]).astype(np.float32)
+    return hsv[ya:yb, xa:xb][inside].astype(np.float32), np.sqrt(rho2[inside]), off
 
 
 def face_shares(hsv: np.ndarray, cx: float, cy: float, r: float, cloth: Optional[ClothModel],
                 params: BallParams, others=()):
-    """(white, black, coloured) shares, coloured pixels (HSV rows), pixel count and mean saturation of the face.
+    """(white, black, coloured) shares, coloured pixels (HSV rows), pixel count, mean saturation of the face
+    and (offsets from the centre in radii, white mask, coloured mask) of its pixels (pale pixels of the
+    cloth's hue, white lit by the cloth or sheen on cloth-coloured paint, are in neither), median
+    brightness (0..1) of its white pixels or None.
 
     The mean saturation (0..1) is taken over the whole face before the cloth and rim rules.
     """
-    p, rho = _face_pixels(hsv, cx, cy, r, others=others)
+    p, rho, off = _face_pixels(hsv, cx, cy, r, others=others)
     raw_sat = float(p[:, 1].mean()) / 255.0 if len(p) else 1.0
     if cloth is not None and len(p):
         near_cloth = hue_distance(p[:, 0], cloth.hue) < 8
@@ -83,7 +87,9 @@ def face_shares(hsv: np.ndarray, cx: float, cy: float, r: float, cloth: Optional
         paint = near_cloth & ~pale & (rho <= 0.6)
         if paint.mean() < params.cue_max_colour:
             p[pale, 1] = 0
-        p = p[~rim]
+        p, off, doubtful = p[~rim], off[~rim], pale[~rim]
+    else:
+        doubtful = np.zeros(len(p), bool)
     if len(p) < 5:
         return None
     s, v = p[:, 1] / 255.0, p[:, 2] / 255.0
@@ -95,20 +101,115 @@ def face_shares(hsv: np.ndarray, cx: float, cy: float, r: float, cloth: Optional
         white_max = max(white_max, params.chroma_bleed * float(np.percentile(s[~black], 90)))
     white = (s < white_max) & ~black
     coloured = ~white & ~black
-    return float(white.mean()), float(black.mean()), float(coloured.mean()), p[coloured], len(p), raw_sat
+    return (float(white.mean()), float(black.mean()), float(coloured.mean()), p[coloured], len(p), raw_sat,
+            (off, white & ~doubtful, coloured & ~doubtful), float(np.median(v[white])) if white.sum() >= 5 else None)
 
 
-def colour_number(col: np.ndarray, maroon_max_value: float) -> tuple[int, float]:
-    """Solid number (1-7) of coloured face pixels (HSV rows) and a 0..1 margin."""
+def colour_number(col: np.ndarray, maroon_max_value: float, white_value: Optional[float] = None,
+                  maroon_max_relative: float = 0.64, white_share: float = 0.0) -> tuple[int, float]:
+    """Solid number (1-7) of coloured face pixels (HSV rows) and a 0..1 margin.
+
+    Maroon is a dark red: with a stripe's white caps in view (`white_value`, median HSV value
+    0..1 of its white pixels, `white_share` of white and colour at least 0.3) the red's brightness
+    is judged relative to them, which holds under any exposure and lamp; otherwise (a solid's number
+    circle is too small and too often shaded) against `maroon_max_value`.
+    """
     ang = col[:, 0] * (np.pi / 90.0)
     hue = (np.degrees(np.arctan2(np.sin(ang).mean(), np.cos(ang).mean())) / 2.0) % 180.0
     d = np.array([abs(((hue - c) + 90) % 180 - 90) for c, _ in _HUES])
     order = np.argsort(d)
     number = _HUES[order[0]][1]
     margin = float(np.clip((d[order[1]] - d[order[0]]) / 10.0, 0, 1))
-    if number == 3 and np.percentile(col[:, 2], 90) / 255.0 < maroon_max_value:
-        number = 7
+    if number == 3:
+        if white_value is not None and white_value > 0.2 and white_share >= 0.3:
+            dark = float(np.median(col[:, 2])) / 255.0 / white_value < maroon_max_relative
+        else:
+            dark = np.percentile(col[:, 2], 90) / 255.0 < maroon_max_value
+        number = 7 if dark else 3
     return number, margin
+
+
+def _hemisphere_axes(n: int = 400) -> np.ndarray:
+    """Roughly even unit vectors over the upper hemisphere (Fibonacci spiral)."""
+    k = np.arange(n) + 0.5
+    z = 1.0 - k / n
+    phi = k * np.pi * (3.0 - np.sqrt(5.0))
+    rho = np.sqrt(1.0 - z * z)
+    return np.column_stack([rho * np.cos(phi), rho * np.sin(phi), z]).astype(np.float32)
+
+
+_AXES = _hemisphere_axes()
+STRIPE_BAND_COS = 0.5     # a stripe's band covers |cos| < 0.5 around its pole axis
+NUMBER_CIRCLE_COS = 0.9   # a number circle covers |cos| > 0.9 (about 0.44 of the radius across)
+PATTERN_MIN_GAP = 0.05    # share of face pixels by which one pattern must fit better to decide
+
+
+def pattern_misfit(off: np.ndarray, white: np.ndarray, coloured: np.ndarray) -> tuple[float, float]:
+    """Share of the white and coloured face pixels that the best stripe and the best solid pattern get wrong.
+
+    Each face pixel (offset in radii from the centre, seen from above) is a point of the sphere;
+    for every pole axis a stripe is white where |cos| > STRIPE_BAND_COS and a solid where
+    |cos| > NUMBER_CIRCLE_COS (its two number circles). Highlights and digits are wrong for both.
+    """
+    sel = white | coloured
+    if sel.sum() < 10:
+        return 0.0, 0.0
+    xy, w = off[sel], white[sel]
+    step = int(np.ceil(len(xy) / 800))       # a large face (4K) is thinned to ~800 pixels: same shares, less work
+    xy, w = xy[::step], w[::step]
+    z = np.sqrt(np.clip(1.0 - (xy * xy).sum(axis=1), 0.0, 1.0))
+    normals = np.column_stack([xy[:, 0], -xy[:, 1], z]).astype(np.float32)
+    c = np.abs(normals @ _AXES.T)
+    w = w[:, None]
+    stripe = np.mean((c > STRIPE_BAND_COS) != w, axis=0).min()
+    solid = np.mean((c > NUMBER_CIRCLE_COS) != w, axis=0).min()
+    return float(stripe), float(solid)
+
+
+def rim_paint(hsv: np.ndarray, cx: float, cy: float, r: float, cloth: Optional[ClothModel], params: BallParams,
+              others=()) -> tuple[float, Optional[int]]:
+    """Share of the outer ring of the face (0.86-0.97 r) that is saturated paint, and the solid number of its colour.
+
+    A stripe seen pole-on shows its band only there, outside the face the shares are read on; a
+    cue ball's rim is white, shaded or pale with cloth light. Paint is at least 0.6 as saturated as the
+    cloth (or half saturated, without a cloth model).
+    """
+    p, rho, _ = _face_pixels(hsv, cx, cy, r, frac=0.97, others=others)
+    ring = p[rho >= 0.86]
+    if len(ring) < 8:
+        return 0.0, None
+    floor = 0.6 * cloth.saturation if cloth is not None else 128.0
+    paint = (ring[:, 1] >= floor) & (ring[:, 2] >= 60)
+    number = colour_number(ring[paint], params.maroon_max_value)[0] if paint.sum() >= 5 else None
+    return float(paint.mean()), number
+
+
+def _coloured_rim(off: np.ndarray, white: np.ndarray, coloured: np.ndarray) -> bool:
+    """A stripe seen pole-on: its little colour is a ring all round the rim (a cue ball's, if any, is not)."""
+    if coloured.sum() < 12 or coloured.mean() < 0.015:
+        return False
+    xy = off[coloured]
+    rim = np.hypot(xy[:, 0], xy[:, 1]) > 0.7
+    if rim.mean() < 0.85:
+        return False
+    sectors = np.unique((np.arctan2(xy[rim, 1], xy[rim, 0]) / (2 * np.pi) * 12).astype(int) % 12)
+    return len(sectors) >= 9
+
+
+def _spotted_cue(fw: float, fc: float, layout, params: BallParams) -> Optional[float]:
+    """Type confidence when the face is a white ball with coloured spots or dots (a training cue ball), or None.
+
+    Its colour is a few small patches anywhere on the face: calling it all white gets fewer pixels
+    wrong than the best stripe (whose band always crosses the face) or solid pattern.
+    """
+    if fc >= params.cue_max_spots:
+        return None
+    miss_cue = fc / max(fw + fc, 1e-6)
+    miss_stripe, miss_solid = pattern_misfit(*layout)
+    gap = min(miss_stripe, miss_solid) - miss_cue
+    if gap <= 0.02:
+        return None
+    return float(np.clip(0.5 + 4.0 * gap, 0.5, 1.0))
 
 
 def side_probability(share: float, threshold: float, n_pixels: int) -> float:
@@ -125,8 +226,10 @@ def classify_ball(hsv: np.ndarray, cx: float, cy: float, r: float, cloth: Option
     shares = face_shares(hsv, cx, cy, r, cloth, params, others)
     if shares is None:
         return 'unknown', None, 0.0, {}
-    fw, fb, fc, col, n, sat = shares
-    feats = {'white': fw, 'black': fb, 'colour': fc, 'pixels': float(n), 'saturation': sat}
+    fw, fb, fc, col, n, sat, layout, white_value = shares
+    paint, rim_number = rim_paint(hsv, cx, cy, r, cloth, params, others)
+    feats = {'white': fw, 'black': fb, 'colour': fc, 'pixels': float(n), 'saturation': sat, 'rim_paint': paint,
+             'rim_number': rim_number}
     # A black ball mirrors the cloth: dim cloth-hued pixels on a mostly black face are reflections.
     own = fc
     if cloth is not None and len(col):
@@ -134,13 +237,27 @@ def classify_ball(hsv: np.ndarray, cx: float, cy: float, r: float, cloth: Option
         own = fc * float(np.mean(~mirrored))
     if fb >= params.eight_black_fraction and own < 0.2:
         return 'eight', 8, side_probability(fb, params.eight_black_fraction, n), feats
-    if fc < params.cue_max_colour:
+    if fc < params.cue_max_colour and not _coloured_rim(*layout):
         return 'cue', 0, side_probability(fc, params.cue_max_colour, n), feats
-    number, margin = colour_number(col, params.maroon_max_value) if len(col) >= 3 else (None, 0.0)
+    spotted = _spotted_cue(fw, fc, layout, params)
+    if spotted is not None:
+        return 'cue', 0, spotted, feats
+    number, margin = colour_number(col, params.maroon_max_value, white_value, params.maroon_max_relative,
+                                   fw / max(fw + fc, 1e-6)) if len(col) >= 3 else (None, 0.0)
     stripe_share = fw / max(fw + fc, 1e-6)
     is_stripe = stripe_share > params.stripe_white_fraction
     # An ambiguous hue leaves the number, not the type, in doubt: it costs little confidence.
     conf = side_probability(stripe_share, params.stripe_white_fraction, n) * (0.9 + 0.1 * margin)
+    if abs(stripe_share - params.stripe_white_fraction) < params.pattern_fit_window:
+        # Near the threshold the share cannot tell a stripe lying band up (white only at the two
+        # sides, a third of the face) from a solid showing its number circle and highlight: where
+        # the white lies on the sphere does.
+        # It overrides the share only when one pattern fits clearly better (small, soft TV balls
+        # fit both about equally).
+        miss_stripe, miss_solid = pattern_misfit(*layout)
+        if abs(miss_stripe - miss_solid) >= PATTERN_MIN_GAP:
+            is_stripe = miss_stripe < miss_solid
+            conf = float(np.clip(0.5 + 4.0 * abs(miss_solid - miss_stripe), 0.5, 1.0)) * (0.9 + 0.1 * margin)
     if number is not None and is_stripe:
         number += 8
     return ('stripe' if is_stripe else 'solid'), number, float(conf), feats
@@ -149,23 +266,30 @@ def classify_ball(hsv: np.ndarray, cx: float, cy: float, r: float, cloth: Option
 def enforce_unique(balls, params: BallParams) -> None:
     """One cue ball and one eight per table: the best keeps the label, the rest are re-read.
 
-    The cue ball is the least saturated of the colourless balls: mean saturation over the
-    whole face keeps what the pixel rules drop, the coloured rim of a stripe seen pole-on
-    (even where it blends with the cloth). The eight is the blackest of the black ones. A
-    ball that lost the eight is a dark-coloured ball, so its black counts as colour when it
-    is re-read as a solid or a stripe.
+    The cue ball is the one with the least paint on its rim (a stripe seen pole-on shows its band
+    there), then the least saturated of the colourless balls: mean saturation over the
+    whole face keeps what the pixel rules drop (even where the rim blends with the cloth). The
+    eight is the blackest of the black ones. A ball that lost the eight is a dark-coloured ball,
+    so its black counts as colour when it is re-read as a solid or a stripe.
     """
     for kind, key, sign in (('cue', 'saturation', 1.0), ('eight', 'black', -1.0)):
         same = [b for b in balls if b.type == kind]
         if len(same) < 2:
             continue
-        same.sort(key=lambda b: sign * b.extra.get(key, 0.0))
+        if kind == 'cue':
+            # Rim paint in steps of 0.02: a clear difference decides, else the saturation.
+            same.sort(key=lambda b: (round(50 * b.extra.get("rim_paint", 0.0)), b.extra.get(key, 0.0)))
+        else:
+            same.sort(key=lambda b: sign * b.extra.get(key, 0.0))
         for b in same[1:]:
             f = b.extra
             white = f.get('white', 0.0)
             share = white / max(white + f.get('black', 0.0) + f.get('colour', 0.0), 1e-6)
             b.type = 'stripe' if share > params.stripe_white_fraction else 'solid'
             b.number = None
+            if kind == 'cue' and b.type == 'stripe' and f.get('rim_number') is not None:
+                # A stripe seen pole-on: its band's colour shows on the rim.
+                b.number = f['rim_number'] + 8
             # Second choice of a rule that fired for another label: a coin toss at best.
             b.type_confidence = 0.5 * side_probability(share, params.stripe_white_fraction, int(f.get('pixels', 0)))
 
@@ -188,5 +312,6 @@ def type_balls(image_bgr: np.ndarray, balls, cloth: Optional[ClothModel], params
     for i, b in enumerate(balls):
         # The apparent radius grows towards the camera: a ball at least as big may cover this one.
         others = [d for k, d in enumerate(discs) if k != i and d[2] >= discs[i][2]]
-        b.type, b.number, b.type_confidence, b.extra = classify_ball(hsv, *discs[i], cloth, params, others)
+        b.type, b.number, b.type_confidence, feats = classify_ball(hsv, *discs[i], cloth, params, others)
+        b.extra = {**b.extra, **feats}
     enforce_unique(balls, params)

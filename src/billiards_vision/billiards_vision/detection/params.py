@@ -88,13 +88,20 @@ class BallParams:
                                          (0.0, 1.0))
     cue_max_colour: float = knob(0.075, 'a ball with less than this share of coloured pixels is the cue ball',
                                  (0.0, 1.0))
+    cue_max_spots: float = knob(0.3, 'a white ball with up to this share of coloured spots (a training cue ball) is '
+                                     'the cue ball when all-white fits the face better than a stripe or solid',
+                                (0.0, 1.0))
     stripe_white_fraction: float = knob(0.31, 'white share among white and coloured pixels above which a '
                                               'ball is a stripe (a solid shows at most its number circle)',
                                         (0.0, 1.0))
+    pattern_fit_window: float = knob(0.15, 'a white share this close to stripe_white_fraction is decided by where the '
+                                           'white lies on the ball (stripe caps or number circles)', (0.0, 1.0))
     eight_black_fraction: float = knob(0.4, 'share of black on a ball face that makes it the eight',
                                        (0.0, 1.0))
     maroon_max_value: float = knob(0.72, 'a red whose bright pixels stay below this HSV value is maroon (7/15)',
                                    (0.0, 1.0))
+    maroon_max_relative: float = knob(0.64, 'a red darker than this share of the brightness of its stripe\'s white '
+                                            'caps is maroon (15)', (0.0, 1.0))
 
 
 @dataclass

@@ -24,6 +24,20 @@ WHITE_BGR = np.array((225, 238, 240), np.float32)
 NUMBER_CAP_COS = 0.92
 
 
+def _sphere_points(n: int) -> np.ndarray:
+    """n roughly even unit vectors over the sphere (Fibonacci spiral)."""
+    k = np.arange(n) + 0.5
+    z = 1.0 - 2.0 * k / n
+    phi = k * math.pi * (3.0 - math.sqrt(5.0))
+    rho = np.sqrt(1.0 - z * z)
+    return np.column_stack([rho * np.cos(phi), rho * np.sin(phi), z]).astype(np.float32)
+
+
+# Dots of the training cue ball (body frame): 12 dots about a tenth of the ball's diameter across.
+CUE_DOTS = _sphere_points(12)
+CUE_DOT_COS = 0.985
+
+
 def ball_albedo(number: int) -> np.ndarray:
     return np.array(BALL_BGR[number if number <= 8 else number - 8], np.float32)
 
@@ -96,8 +110,9 @@ def render_ball(number: int, cx: float, cy: float, r: float, orientation: np.nda
     colour = np.empty(rr.shape + (3,), np.float32)
     albedo = ball_albedo(number)
     if number == 0:
+        # A training cue ball: white with small red dots all over.
         colour[:] = WHITE_BGR
-        dots = np.max(np.abs(body), axis=-1) > 0.985
+        dots = np.max(body @ CUE_DOTS.T, axis=-1) > CUE_DOT_COS
         colour[dots] = (40, 40, 190)
     else:
         colour[:] = albedo

@@ -283,8 +283,21 @@ def random_play(ctx: ScenarioContext) -> Iterator[None]:
         yield from ctx.until_rest(then=0.5)
 
 
+def spread(ctx: ScenarioContext) -> Iterator[None]:
+    """All sixteen balls apart from each other at rest, each turned at random (stripes band-up,
+    band across, number circle up), laid out afresh three times, a second each: the owner's test captures."""
+    ctx.title = 'spread'
+    ctx.cue = None
+    p = ctx.physics
+    for _ in range(3):
+        p.clear()
+        for n in ctx.rng.permutation(16):
+            p.place(int(n), ctx.free_spot(0.1), ctx.rng)
+        yield from ctx.hold(1.0)
+
+
 def demo(ctx: ScenarioContext) -> Iterator[None]:
-    for name in ('empty', 'rack', 'break', 'single_shot', 'cluster', 'cue_aiming', 'random'):
+    for name in ('empty', 'rack', 'break', 'single_shot', 'cluster', 'cue_aiming', 'random', 'spread'):
         yield from SCENARIOS[name](ctx)
 
 
@@ -296,5 +309,6 @@ SCENARIOS: dict[str, Callable[[ScenarioContext], Iterator[None]]] = {
     'cluster': cluster,
     'cue_aiming': cue_aiming,
     'random': random_play,
+    'spread': spread,
     'demo': demo,
 }

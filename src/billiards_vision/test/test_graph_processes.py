@@ -38,9 +38,12 @@ class Output:
         threading.Thread(target=self._pump, args=(proc,), daemon=True).start()
 
     def _pump(self, proc):
-        for line in proc.stdout:
-            self.text.append(line)
-            self.lines.put(line)
+        try:
+            for line in proc.stdout:
+                self.text.append(line)
+                self.lines.put(line)
+        except ValueError:
+            return  # Processes.stop() read the rest and closed the pipe
 
     def find(self, pattern: str, timeout: float):
         regex = re.compile(pattern)

@@ -342,7 +342,7 @@ class ProcessWorker(Worker):
             view = np.ndarray(shape, np.uint8, buffer=self._shm.buf, offset=slot * self._slot_size)
             image = view.copy()
             del view
-            self._conn.send(('free', slot))
+            self._send(('free', slot))
             if dropped:
                 self.events.worker_dropped(self, dropped)
             self.events.worker_frame(self, Frame(image, stamp_ns, jpeg=jpeg, index=index, extra=extra))
@@ -350,7 +350,7 @@ class ProcessWorker(Worker):
             self._release_shm()
             self._slot_size = msg[1]
             self._shm = new_segment(msg[1] * SLOTS, lambda text: self.events.worker_log(self, text))
-            self._conn.send(('shm', self._shm.name, self._slot_size))
+            self._send(('shm', self._shm.name, self._slot_size))
         elif kind == 'opened':
             self.events.worker_opened(self, msg[1])
         elif kind == 'bad':
@@ -362,6 +362,15 @@ class ProcessWorker(Worker):
             self.events.worker_failed(self, msg[1])
             return True
         return False
+
+    def _send(self, msg) -> None:
+        # The child may already be gone (killed by abandon, crashed): the next recv() sees the end of the
+        # pipe and the read loop reports it; the frame just received is still delivered.
+        try:
+            self._conn.send(msg)
+        except OSError as exc:
+            if not self.abandoned:
+                self.events.worker_log(self, f'capture process gone while answering it: {exc}')
 
     def _release_shm(self) -> None:
         if self._shm is not None:

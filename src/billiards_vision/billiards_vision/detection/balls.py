@@ -285,8 +285,13 @@ def _disc_mean(img, cx, cy, r) -> float:
 
 
 def detect_balls(image_bgr: np.ndarray, table: TableDetection, params: BallParams,
-                 cloth: Optional[ClothModel] = None) -> list[BallDetection]:
-    """Balls on the playing surface of `table` in a BGR image."""
+                 cloth: Optional[ClothModel] = None, centres_in: Optional[tuple] = None) -> list[BallDetection]:
+    """Balls on the playing surface of `table` in a BGR image.
+
+    `centres_in` (x0, y0, x1, y1 image px) keeps only vote peaks in that box: a caller
+    that searches a crop only for balls centred in its middle (detection.incremental)
+    need not refine the candidates of the margin.
+    """
     if image_bgr is None or image_bgr.ndim != 3 or image_bgr.shape[2] != 3:
         raise ValueError('detect_balls needs a BGR image (H x W x 3)')
     H, W = image_bgr.shape[:2]
@@ -323,6 +328,10 @@ def detect_balls(image_bgr: np.ndarray, table: TableDetection, params: BallParam
     win = max(3, int(0.9 * r_med) | 1)
     peaks = (acc >= cv2.dilate(acc, np.ones((win, win), np.uint8))) & (acc > 0.03 * full)
     ys, xs = np.nonzero(peaks)
+    if centres_in is not None:
+        bx0, by0, bx1, by1 = centres_in
+        inbox = (xs + x0 >= bx0 - 1) & (xs + x0 < bx1 + 1) & (ys + y0 >= by0 - 1) & (ys + y0 < by1 + 1)
+        xs, ys = xs[inbox], ys[inbox]
     if len(xs) == 0:
         return []
     order = np.argsort(-acc[ys, xs])[:400]

@@ -163,6 +163,16 @@ class IncrementalBallDetector:
             lay.sweep = np.argwhere(lay.tiles)
         self._ref = None
         self._sweep_pos = 0
+        self._crop_tables = {}
+
+    def _crop_table(self, table: TableDetection, x0: int, y0: int) -> TableDetection:
+        # Changes come back to the same tiles: the shifted table (homography, pockets) is kept per crop corner.
+        key = (x0, y0)
+        if key not in self._crop_tables:
+            if len(self._crop_tables) > 4096:
+                self._crop_tables.clear()
+            self._crop_tables[key] = shifted_table(table, x0, y0)
+        return self._crop_tables[key]
 
     def _full(self, image, table, cells, t) -> list[BallDetection]:
         self._balls = detect_balls(image, table, self.params)
@@ -186,7 +196,8 @@ class IncrementalBallDetector:
                or not 0.0 <= t - self._last_full_t < self.inc.full_search_interval_s)
         if due:
             return self._full(image, table, cells, t)
-        diff = cv2.absdiff(cells, self._ref).max(axis=2)
+        d = cv2.absdiff(cells, self._ref)
+        diff = np.maximum(np.maximum(d[..., 0], d[..., 1]), d[..., 2])
         changed = (diff > self.inc.change_threshold) & (lay.mask > 0)
         share = float(changed.sum()) / max(1.0, float(lay.mask.sum()))
         if share > self.inc.full_search_change:
@@ -221,7 +232,7 @@ class IncrementalBallDetector:
             areas.append((ix0, iy0, ix1, iy1))
             x0, y0 = max(0, ix0 - lay.margin), max(0, iy0 - lay.margin)
             x1, y1 = min(W, ix1 + lay.margin), min(H, iy1 + lay.margin)
-            for b in detect_balls(image[y0:y1, x0:x1], shifted_table(table, x0, y0), self.params,
+            for b in detect_balls(image[y0:y1, x0:x1], self._crop_table(table, x0, y0), self.params,
                                   centres_in=(ix0 - x0, iy0 - y0, ix1 - x0, iy1 - y0)):
                 b.x += x0
                 b.y += y0

@@ -115,6 +115,12 @@ def tile_rectangles(tiles: np.ndarray) -> list[tuple[int, int, int, int]]:
     return out
 
 
+def is_smear(b: BallDetection) -> bool:
+    """A motion-blurred ball of detect_balls: found as a capsule, with no outline support
+    (its 'blurred' flag does not survive typing, which replaces `extra`)."""
+    return bool(b.extra.get('blurred')) or b.support <= 0.0
+
+
 def shifted_table(table: TableDetection, dx: float, dy: float) -> TableDetection:
     """The same table seen in a crop whose top-left corner is (dx, dy) of the picture."""
     return TableDetection(table.corners_px - [dx, dy], table.geometry, table.long_side_horizontal,
@@ -128,6 +134,9 @@ class IncrementalBallDetector:
     the call did: mode ('full' or 'incremental'), share of the table searched,
     number of rectangles.
     """
+
+    # A ball moves at most this many radii between two processed frames (5 m/s at 15 Hz, 720p).
+    max_step_radii = 12.0
 
     def __init__(self, params: BallParams, inc: Optional[IncrementalParams] = None, force_full: bool = False):
         self.params = params
@@ -176,6 +185,8 @@ class IncrementalBallDetector:
 
     def _full(self, image, table, cells, t) -> list[BallDetection]:
         self._balls = detect_balls(image, table, self.params)
+        for b in self._balls:
+            b.extra = dict(b.extra, typed='table')
         self._ref = cells
         self._last_full_t = t
         self.last = {'mode': 'full', 'searched': 1.0, 'rectangles': 1}
@@ -206,7 +217,7 @@ class IncrementalBallDetector:
         changed = cv2.dilate(changed.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
         tiles = _tiles_of(changed, lay.tile) & lay.tiles
         tiles |= self._sweep_tiles(lay)
-        return self._update(image, table, cells, tiles)
+        return self._update(image, table, cells, tiles, diff)
 
     def _sweep_tiles(self, lay: _Layout) -> np.ndarray:
         out = np.zeros_like(lay.tiles)
@@ -219,7 +230,77 @@ class IncrementalBallDetector:
         self._sweep_pos = (self._sweep_pos + step) % n
         return out
 
-    def _update(self, image, table, cells, tiles) -> list[BallDetection]:
+    def _search(self, image, table, crop, inner) -> list[BallDetection]:
+        """detect_balls on image[crop] for balls centred in `inner` (picture px), in picture px."""
+        x0, y0, x1, y1 = crop
+        ix0, iy0, ix1, iy1 = inner
+        out = detect_balls(image[y0:y1, x0:x1], self._crop_table(table, x0, y0), self.params,
+                           centres_in=(ix0 - x0, iy0 - y0, ix1 - x0, iy1 - y0))
+        for b in out:
+            b.x += x0
+            b.y += y0
+        return out
+
+    def _explained(self, found: list, old: list) -> list:
+        """Detections that are a ball of the last result seen again, one each, nearest first.
+
+        The crop they came from holds what they are; something unexplained (a ball put
+        down, or a circle on the stick or a hand that a crop cut off the rest of) is
+        checked in a wider view before it counts.
+        """
+        reach = self.max_step_radii
+        pairs = sorted((np.hypot(b.x - o.x, b.y - o.y) / max(o.radius, 1e-6), i, k)
+                       for i, b in enumerate(found) for k, o in enumerate(old))
+        used_b, used_o = set(), set()
+        for d, i, k in pairs:
+            if d <= reach and i not in used_b and k not in used_o:
+                used_b.add(i)
+                used_o.add(k)
+        return [found[i] for i in used_b]
+
+    def _confirmed(self, image, table, b: BallDetection) -> bool:
+        """A new ball found in a small crop, found again in one wider than a smear or a hand.
+
+        detect_balls tells a ball from a finger, the stick's butt or a piece of the shaft
+        (a motion-blur capsule must stand alone, at most 12 radii long) by the whole thing
+        it belongs to; a crop cuts those into ball-sized pieces, so it looks again where
+        they are whole.
+        """
+        H, W = image.shape[:2]
+        half = int(np.ceil(7.0 * b.radius)) + self._layout.margin
+        x0, y0 = max(0, int(b.x) - half), max(0, int(b.y) - half)
+        x1, y1 = min(W, int(b.x) + half + 1), min(H, int(b.y) + half + 1)
+        near = int(np.ceil(b.radius))
+        again = self._search(image, table, (x0, y0, x1, y1),
+                             (int(b.x) - near, int(b.y) - near, int(b.x) + near + 1, int(b.y) + near + 1))
+        return any(is_smear(a) == is_smear(b) and np.hypot(a.x - b.x, a.y - b.y) < 0.5 * b.radius for a in again)
+
+    @staticmethod
+    def _keep_type(b: BallDetection, old: list) -> None:
+        """A ball found again where it was keeps the type read on the whole table.
+
+        A crop holds few balls: their own white sets the white balance (classify.type_balls),
+        which reads worse than the table's many; a full search reads it again on schedule.
+        """
+        near = [o for o in old if np.hypot(o.x - b.x, o.y - b.y) < 0.5 * b.radius
+                and o.extra.get('typed') == 'table' and not is_smear(b)]
+        if near:
+            o = near[0]
+            b.type, b.number, b.type_confidence = o.type, o.number, o.type_confidence
+            b.extra = dict(b.extra, typed='table')
+
+    def _still(self, b: BallDetection, diff: np.ndarray) -> bool:
+        """The cells under the ball's face have not changed since that part was last searched."""
+        lay = self._layout
+        cx, cy = (b.x - lay.x0) / lay.cell, (b.y - lay.y0) / lay.cell
+        rr = max(1.0, 0.8 * b.radius / lay.cell)
+        x0, x1 = max(0, int(np.floor(cx - rr))), min(diff.shape[1], int(np.ceil(cx + rr)) + 1)
+        y0, y1 = max(0, int(np.floor(cy - rr))), min(diff.shape[0], int(np.ceil(cy + rr)) + 1)
+        if x0 >= x1 or y0 >= y1:
+            return False
+        return int(diff[y0:y1, x0:x1].max()) <= self.inc.change_threshold
+
+    def _update(self, image, table, cells, tiles, diff) -> list[BallDetection]:
         lay = self._layout
         H, W = image.shape[:2]
         cw, ch = lay.size
@@ -232,12 +313,8 @@ class IncrementalBallDetector:
             areas.append((ix0, iy0, ix1, iy1))
             x0, y0 = max(0, ix0 - lay.margin), max(0, iy0 - lay.margin)
             x1, y1 = min(W, ix1 + lay.margin), min(H, iy1 + lay.margin)
-            for b in detect_balls(image[y0:y1, x0:x1], self._crop_table(table, x0, y0), self.params,
-                                  centres_in=(ix0 - x0, iy0 - y0, ix1 - x0, iy1 - y0)):
-                b.x += x0
-                b.y += y0
-                if ix0 <= b.x < ix1 and iy0 <= b.y < iy1:
-                    found.append(b)
+            found += [b for b in self._search(image, table, (x0, y0, x1, y1), (ix0, iy0, ix1, iy1))
+                      if ix0 <= b.x < ix1 and iy0 <= b.y < iy1]
             self._ref[(iy0 - lay.y0) // lay.cell:(iy1 - lay.y0) // lay.cell,
                       (ix0 - lay.x0) // lay.cell:(ix1 - lay.x0) // lay.cell] = \
                 cells[(iy0 - lay.y0) // lay.cell:(iy1 - lay.y0) // lay.cell,
@@ -246,10 +323,19 @@ class IncrementalBallDetector:
         def searched(b):
             return any(a <= b.x < c and e <= b.y < d for a, e, c, d in areas)
 
+        old = [b for b in self._balls if searched(b)]
         kept = [b for b in self._balls if not searched(b)]
+        explained = {id(b) for b in self._explained(found, old)}
+        found = [b for b in found if id(b) in explained or self._confirmed(image, table, b)]
+        # A ball whose face did not change is still there, even where a crop alone cannot tell
+        # (the middle of a rack: its neighbours' outlines are cut off, the table's statistics missing).
+        sep = self.params.min_separation
+        found += [o for o in old if self._still(o, diff)
+                  and all(np.hypot(o.x - b.x, o.y - b.y) > sep * max(o.radius, b.radius) for b in found)]
+        for b in found:
+            self._keep_type(b, old)
         # A ball kept outside the searched areas and one found inside them closer than the
         # separation of two balls are one ball (it sat on the border): the new one wins.
-        sep = self.params.min_separation
         kept = [b for b in kept if all(np.hypot(b.x - n.x, b.y - n.y) > sep * max(b.radius, n.radius) for n in found)]
         balls = kept + found
         if found:

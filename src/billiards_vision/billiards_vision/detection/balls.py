@@ -332,8 +332,8 @@ def detect_balls(image_bgr: np.ndarray, table: TableDetection, params: BallParam
         bx0, by0, bx1, by1 = centres_in
         inbox = (xs + x0 >= bx0 - 1) & (xs + x0 < bx1 + 1) & (ys + y0 >= by0 - 1) & (ys + y0 < by1 + 1)
         xs, ys = xs[inbox], ys[inbox]
-    if len(xs) == 0:
-        return []
+    if len(xs) == 0 and centres_in is None:
+        return []   # (a crop without ring candidates may still hold a motion-blurred ball: go on)
     order = np.argsort(-acc[ys, xs])[:400]
     cand = np.stack([xs[order], ys[order]], axis=1).astype(np.float64)
     r_pred = rmap[cand[:, 1].astype(int), cand[:, 0].astype(int)].astype(np.float64)

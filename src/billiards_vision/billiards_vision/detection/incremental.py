@@ -273,7 +273,7 @@ class IncrementalBallDetector:
         near = int(np.ceil(b.radius))
         again = self._search(image, table, (x0, y0, x1, y1),
                              (int(b.x) - near, int(b.y) - near, int(b.x) + near + 1, int(b.y) + near + 1))
-        return any(is_smear(a) == is_smear(b) and np.hypot(a.x - b.x, a.y - b.y) < 0.5 * b.radius for a in again)
+        return any(np.hypot(a.x - b.x, a.y - b.y) < 0.5 * b.radius for a in again)
 
     @staticmethod
     def _keep_type(b: BallDetection, old: list) -> None:

@@ -16,7 +16,7 @@ is kept where nothing changed:
    looked at again within `sweep_frames` frames even without change.
 4. A full search runs at start, when the table or the picture size changes,
    when a large share of the table changed at once (break, camera bumped) and
-   every `full_search_interval_s`.
+   every `full_search_interval_s` (after at least `full_search_min_frames`).
 """
 from __future__ import annotations
 
@@ -39,6 +39,9 @@ class IncrementalParams:
     change_threshold: float = 12.0        # a cell changed when a channel moved more than this (0..255)
     tile_balls: float = 2.0               # tile side in ball diameters
     sweep_frames: int = 60                # frames for the sweep to cover the whole table once (0 = no sweep)
+    # A scheduled full search also waits for this many frames since the last one: on a starved CPU a
+    # full search can outlast the interval, and searching in full every frame would starve it further.
+    full_search_min_frames: int = 30
 
 
 @dataclass
@@ -152,6 +155,7 @@ class IncrementalBallDetector:
         self._ref: Optional[np.ndarray] = None
         self._balls: list[BallDetection] = []
         self._last_full_t: Optional[float] = None
+        self._since_full = 0
         self._frame = 0
         self._sweep_pos = 0
 
@@ -162,6 +166,11 @@ class IncrementalBallDetector:
         if lay.cell == 1:
             return roi.copy()
         return cv2.resize(roi, (cw, ch), interpolation=cv2.INTER_AREA)
+
+    def _same_table(self, table: TableDetection, shape) -> bool:
+        if self._table is None or self._layout is None or shape != self._shape:
+            return False
+        return float(np.abs(table.corners_px - self._table.corners_px).max()) < 0.5
 
     def _prepare(self, image: np.ndarray, table: TableDetection) -> None:
         self._table, self._shape = table, image.shape
@@ -189,6 +198,7 @@ class IncrementalBallDetector:
             b.extra = dict(b.extra, typed='table')
         self._ref = cells
         self._last_full_t = t
+        self._since_full = 0
         self.last = {'mode': 'full', 'searched': 1.0, 'rectangles': 1}
         return list(self._balls)
 
@@ -198,13 +208,20 @@ class IncrementalBallDetector:
         self._frame += 1
         t = float(self._frame) / 30.0 if t is None else float(t)
         if table is not self._table or image.shape != self._shape:
-            self._prepare(image, table)
+            if self._same_table(table, image.shape):
+                # The table detector smooths its corners: a new message a fraction of a pixel
+                # away keeps what was found (crops are cut again with the new homography).
+                self._table, self._crop_tables = table, {}
+            else:
+                self._prepare(image, table)
         lay = self._layout
         if lay is None:
             return self._full(image, table, None, t)
         cells = self._cells(image)
-        due = (self.force_full or self._ref is None or self._last_full_t is None
-               or not 0.0 <= t - self._last_full_t < self.inc.full_search_interval_s)
+        self._since_full += 1
+        due = (self.force_full or self._ref is None or self._last_full_t is None or t < self._last_full_t
+               or (t - self._last_full_t >= self.inc.full_search_interval_s
+                   and self._since_full > self.inc.full_search_min_frames))
         if due:
             return self._full(image, table, cells, t)
         d = cv2.absdiff(cells, self._ref)

@@ -10,6 +10,8 @@ someone subscribes to it.
 """
 from __future__ import annotations
 
+import time
+
 from billiards_interfaces.msg import BallArray
 from sensor_msgs.msg import Image
 
@@ -45,6 +47,7 @@ INCREMENTAL_KEYS = ('full_search_interval_s', 'full_search_change', 'change_thre
 
 class BallDetectorNode(DetectorNode):
     def __init__(self, **kwargs):
+        self._stats = {'frames': 0, 'full': 0, 'searched': 0.0, 'since': time.monotonic()}
         super().__init__('ball_detector', BallParams, NODE_PARAMS, **kwargs)
         self.pub = self.create_publisher(BallArray, 'balls', RESULT_QOS)
         self.annotated_pub = self.create_publisher(Image, 'balls/image_annotated', SENSOR_QOS)
@@ -57,6 +60,18 @@ class BallDetectorNode(DetectorNode):
             self.params, IncrementalParams(**{k: values[k] for k in INCREMENTAL_KEYS}),
             force_full=bool(values['full_search_every_frame']))
 
+    def _count(self, last: dict) -> None:
+        # What incremental detection saves, in the log every 30 s: frames, full searches, share searched.
+        n = self._stats
+        n['frames'] += 1
+        n['full'] += last.get('mode') == 'full'
+        n['searched'] += last.get('searched', 1.0)
+        now = time.monotonic()
+        if now - n['since'] >= 30.0:
+            self.get_logger().info(f"{n['frames']} frames in {now - n['since']:.0f} s, {n['full']} full searches, "
+                                   f"{100.0 * n['searched'] / max(1, n['frames']):.0f} % of the table searched a frame")
+            self._stats = {'frames': 0, 'full': 0, 'searched': 0.0, 'since': now}
+
     def process(self, msg: Image) -> None:
         image = image_to_bgr(msg)
         with self._lock:
@@ -66,6 +81,7 @@ class BallDetectorNode(DetectorNode):
             balls = []
         else:
             balls = detector.detect(image, table, Time.from_msg(msg.header.stamp).nanoseconds * 1e-9)
+            self._count(detector.last)
         self.pub.publish(balls_to_msg(balls, msg.header))
         if self.annotated_pub.get_subscription_count() > 0:
             out = image_bridge.cv2_to_imgmsg(annotate(image, Detections(table, balls)), 'bgr8', msg.header)

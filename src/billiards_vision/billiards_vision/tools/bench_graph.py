@@ -274,6 +274,7 @@ def main(argv=None) -> int:
     parser.add_argument('--cache', type=Path, default=Path(tempfile.gettempdir()) / 'billiards_bench_graph',
                         help='where the rendered clip is kept')
     parser.add_argument('--json', type=Path, help='write all measurements to this file')
+    parser.add_argument('--logs', type=Path, help='keep the nodes\' output in this folder (default: discarded)')
     args = parser.parse_args(argv)
     if args.seconds <= 0:
         parser.error('--seconds must be positive')
@@ -291,12 +292,13 @@ def main(argv=None) -> int:
     probe = Probe()
     results = []
     try:
-        with tempfile.TemporaryDirectory(prefix='bench_graph_') as logs:
+        with tempfile.TemporaryDirectory(prefix='bench_graph_') as tmp:
+            logs = args.logs or Path(tmp)
             for source in sources:
                 for size in args.sizes:
                     for mode in args.modes:
-                        logdir = Path(logs) / f'{len(results)}'
-                        logdir.mkdir()
+                        logdir = logs / f'{len(results)}_{Path(source).name}_{size[0]}x{size[1]}_{mode}'
+                        logdir.mkdir(parents=True, exist_ok=True)
                         print(f'measuring {source} {size[0]}x{size[1]} {mode} ...', flush=True)
                         results.append(run_case(probe, source, size, mode, args.seconds, logdir))
     finally:

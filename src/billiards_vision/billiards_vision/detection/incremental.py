@@ -340,20 +340,25 @@ class IncrementalBallDetector:
         def searched(b):
             return any(a <= b.x < c and e <= b.y < d for a, e, c, d in areas)
 
-        old = [b for b in self._balls if searched(b)]
-        kept = [b for b in self._balls if not searched(b)]
-        explained = {id(b) for b in self._explained(found, old)}
-        found = [b for b in found if id(b) in explained or self._confirmed(image, table, b)]
-        # A ball whose face did not change is still there, even where a crop alone cannot tell
-        # (the middle of a rack: its neighbours' outlines are cut off, the table's statistics missing).
         sep = self.params.min_separation
-        found += [o for o in old if self._still(o, diff)
-                  and all(np.hypot(o.x - b.x, o.y - b.y) > sep * max(o.radius, b.radius) for b in found)]
+
+        def apart(b, others):
+            return all(np.hypot(o.x - b.x, o.y - b.y) > sep * max(o.radius, b.radius) for o in others)
+
+        # A ball whose face did not change is still there and keeps its measurement, even where a
+        # crop alone cannot tell (the middle of a rack: its neighbours' outlines are cut off, the
+        # table's statistics missing) or would place it a little differently.
+        still = [o for o in self._balls if self._still(o, diff)]
+        rest = [o for o in self._balls if not any(o is k for k in still)]
+        found = [b for b in found if apart(b, still)]
+        moved = [o for o in rest if searched(o)]
+        explained = {id(b) for b in self._explained(found, moved)}
+        found = [b for b in found if id(b) in explained or self._confirmed(image, table, b)]
         for b in found:
-            self._keep_type(b, old)
-        # A ball kept outside the searched areas and one found inside them closer than the
-        # separation of two balls are one ball (it sat on the border): the new one wins.
-        kept = [b for b in kept if all(np.hypot(b.x - n.x, b.y - n.y) > sep * max(b.radius, n.radius) for n in found)]
+            self._keep_type(b, moved)
+        # A changed ball outside the searched areas (its centre's tile did not change) and one found
+        # inside them closer than two balls can be are one ball: the new one wins.
+        kept = still + [o for o in rest if not searched(o) and apart(o, found)]
         balls = kept + found
         if found:
             enforce_unique(balls, self.params)

@@ -345,13 +345,15 @@ class IncrementalBallDetector:
         def apart(b, others):
             return all(np.hypot(o.x - b.x, o.y - b.y) > sep * max(o.radius, b.radius) for o in others)
 
-        # A ball whose face did not change is still there and keeps its measurement, even where a
-        # crop alone cannot tell (the middle of a rack: its neighbours' outlines are cut off, the
-        # table's statistics missing) or would place it a little differently.
+        # A ball whose face did not change is still there, even where a crop alone cannot tell (the
+        # middle of a rack: its neighbours' outlines are cut off, the table's statistics missing).
+        # Found again within a quarter radius it keeps its measurement (no jitter); further away
+        # the new measurement wins (it may correct a full search's slip in a cluster).
         still = [o for o in self._balls if self._still(o, diff)]
+        found = [b for b in found if not any(np.hypot(o.x - b.x, o.y - b.y) <= 0.25 * o.radius for o in still)]
+        still = [o for o in still if apart(o, found)]
         rest = [o for o in self._balls if not any(o is k for k in still)]
-        found = [b for b in found if apart(b, still)]
-        moved = [o for o in rest if searched(o)]
+        moved = [o for o in rest if searched(o) or not apart(o, found)]
         explained = {id(b) for b in self._explained(found, moved)}
         found = [b for b in found if id(b) in explained or self._confirmed(image, table, b)]
         for b in found:

@@ -12,6 +12,9 @@ is kept where nothing changed:
    rectangles, and detect_balls runs on each rectangle grown by the margin its
    outline rays need, with the table shifted into the crop. Detections centred
    in a rectangle replace the old ones there (a ball appeared, moved or went).
+   A ball whose face did not change stays (a crop cannot always tell the
+   middle of a rack); a detection that is no old ball seen again is checked in
+   a wider view first (a crop cuts the stick or a hand into ball-sized pieces).
 3. A sweep searches a small slice of the table every frame, so every part is
    looked at again within `sweep_frames` frames even without change.
 4. A full search runs at start, when the table or the picture size changes,

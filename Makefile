@@ -10,6 +10,8 @@ SOURCE ?= synthetic://demo
 WIDTH ?= 1280
 HEIGHT ?= 720
 PYTEST_ARGS ?=
+# Measured seconds per case of the graph benchmark (source x size x mode).
+BENCH_SECONDS ?= 60
 
 .PHONY: help setup run test bench soak eval clean lint
 
@@ -17,7 +19,7 @@ help:
 	@echo "make run    - set up if needed, run the whole graph on the synthetic table, serve http://127.0.0.1:$(WEB_PORT)/"
 	@echo "              (make run WEB_PORT=9000 SOURCE=clip.mp4 WIDTH=1920 HEIGHT=1080)"
 	@echo "make test   - set up if needed, run every test"
-	@echo "make bench  - transport, detector, camera, simulator, tracker and viewer benchmarks"
+	@echo "make bench  - transport, detector, camera, simulator, tracker, viewer and whole-graph benchmarks (make bench BENCH_SECONDS=20)"
 	@echo "make soak   - 5 minutes of viewers coming and going; prints the web server's memory (not in make test)"
 	@echo "make eval   - score the detectors on synthetic and (if present) real labelled frames, and under camera degradations"
 	@echo "make setup  - create .venv with ROS 2 Jazzy wheels and colcon build (idempotent)"
@@ -41,6 +43,8 @@ bench: setup
 	@$(ENV) python -m billiards_vision.tools.bench_detectors
 	@$(ENV) python -m billiards_vision.camera.bench
 	@$(ENV) python -m billiards_vision.sim.bench
+	@$(ENV) python -m billiards_vision.tools.bench_incremental
+	@$(ENV) python -m billiards_vision.tools.bench_graph --seconds $(BENCH_SECONDS)
 	@$(ENV) python -m billiards_vision.tracking.bench
 	@$(ENV) python -m billiards_vision.tools.bench_viewers
 

@@ -287,7 +287,7 @@ def _disc_mean(img, cx, cy, r) -> float:
 
 
 def detect_balls(image_bgr: np.ndarray, table: TableDetection, params: BallParams,
-                 cloth: Optional[ClothModel] = None) -> list[BallDetection]:
+                 cloth: Optional[ClothModel] = None, centres_in: Optional[tuple] = None) -> list[BallDetection]:
     """Balls on the playing surface of `table` in a BGR image.
 
     Balls much larger than WORK_RADIUS_PX (4K pictures) are searched for in a copy
@@ -295,6 +295,10 @@ def detect_balls(image_bgr: np.ndarray, table: TableDetection, params: BallParam
     the thresholds expect (a dark ball's outline spreads over more pixels the
     larger the picture) and the search costs what it costs at 1080p; type and
     number are then read from the full-resolution face.
+
+    `centres_in` (x0, y0, x1, y1 image px) keeps only vote peaks in that box: a caller
+    that searches a crop only for balls centred in its middle (detection.incremental)
+    need not refine the candidates of the margin.
     """
     if image_bgr is None or image_bgr.ndim != 3 or image_bgr.shape[2] != 3:
         raise ValueError('detect_balls needs a BGR image (H x W x 3)')
@@ -302,15 +306,16 @@ def detect_balls(image_bgr: np.ndarray, table: TableDetection, params: BallParam
         cloth = table.cloth or estimate_cloth(image_bgr)
     r_mid = float(table.ball_radius_px(table.corners_px.mean(axis=0, keepdims=True))[0]) * params.radius_scale
     if r_mid <= 1.25 * WORK_RADIUS_PX:
-        balls = _detect_balls_at_scale(image_bgr, table, params, cloth)
+        balls = _detect_balls_at_scale(image_bgr, table, params, cloth, centres_in)
     else:
-        balls = _detect_balls_scaled(image_bgr, table, params, cloth, WORK_RADIUS_PX / r_mid)
+        balls = _detect_balls_scaled(image_bgr, table, params, cloth, WORK_RADIUS_PX / r_mid, centres_in)
     for b in balls:
         b.position_m = tuple(float(v) for v in table.to_table([[b.x, b.y]])[0])
     return balls
 
 
-def _detect_balls_scaled(image_bgr, table: TableDetection, params: BallParams, cloth, scale: float):
+def _detect_balls_scaled(image_bgr, table: TableDetection, params: BallParams, cloth, scale: float,
+                         centres_in: Optional[tuple] = None):
     """detect_balls on a copy scaled by `scale` (< 1); positions mapped back, types read at full size."""
     H, W = image_bgr.shape[:2]
     small = cv2.resize(image_bgr, (max(8, int(round(W * scale))), max(8, int(round(H * scale)))),
@@ -320,7 +325,10 @@ def _detect_balls_scaled(image_bgr, table: TableDetection, params: BallParams, c
     to_small = np.array([sx, sy])
     small_table = TableDetection((table.corners_px + 0.5) * to_small - 0.5, table.geometry,
                                  table.long_side_horizontal, cloth, table.confidence, table.manual)
-    balls = _detect_balls_at_scale(small, small_table, params, cloth)
+    if centres_in is not None:
+        bx0, by0, bx1, by1 = centres_in
+        centres_in = ((bx0 + 0.5) * sx - 0.5, (by0 + 0.5) * sy - 0.5, (bx1 + 0.5) * sx - 0.5, (by1 + 0.5) * sy - 0.5)
+    balls = _detect_balls_at_scale(small, small_table, params, cloth, centres_in)
     for b in balls:
         b.x, b.y = (b.x + 0.5) / sx - 0.5, (b.y + 0.5) / sy - 0.5
         b.radius /= 0.5 * (sx + sy)
@@ -335,7 +343,7 @@ def _detect_balls_scaled(image_bgr, table: TableDetection, params: BallParams, c
 
 
 def _detect_balls_at_scale(image_bgr: np.ndarray, table: TableDetection, params: BallParams,
-                           cloth: Optional[ClothModel]) -> list[BallDetection]:
+                           cloth: Optional[ClothModel], centres_in: Optional[tuple] = None) -> list[BallDetection]:
     """Balls on the playing surface of `table`, at the picture's own scale."""
     H, W = image_bgr.shape[:2]
     r_corners = table.ball_radius_px(table.corners_px) * params.radius_scale
@@ -371,8 +379,12 @@ def _detect_balls_at_scale(image_bgr: np.ndarray, table: TableDetection, params:
     win = max(3, int(0.9 * r_med) | 1)
     peaks = (acc >= cv2.dilate(acc, np.ones((win, win), np.uint8))) & (acc > 0.03 * full)
     ys, xs = np.nonzero(peaks)
-    if len(xs) == 0:
-        return []
+    if centres_in is not None:
+        bx0, by0, bx1, by1 = centres_in
+        inbox = (xs + x0 >= bx0 - 1) & (xs + x0 < bx1 + 1) & (ys + y0 >= by0 - 1) & (ys + y0 < by1 + 1)
+        xs, ys = xs[inbox], ys[inbox]
+    if len(xs) == 0 and centres_in is None:
+        return []   # (a crop without ring candidates may still hold a motion-blurred ball: go on)
     order = np.argsort(-acc[ys, xs])[:400]
     cand = np.stack([xs[order], ys[order]], axis=1).astype(np.float64)
     r_pred = rmap[cand[:, 1].astype(int), cand[:, 0].astype(int)].astype(np.float64)

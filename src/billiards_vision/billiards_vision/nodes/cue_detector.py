@@ -6,7 +6,8 @@ Each BallArray is paired with the recent image of the same stamp (or, when the
 ball detector lags more than the kept frames, the newest one), so the stick is
 searched with those balls masked out and `target_ball` indexes that array.
 Without a ball detector (no BallArray for `balls_timeout_s`) images are
-processed alone. Work happens on a worker thread, newest input only.
+processed alone. Work happens on a worker thread, newest input only, on a
+copy at most `work_width_px` wide (the stick's angle needs no more).
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import time
 from billiards_interfaces.msg import BallArray, CueStick
 from sensor_msgs.msg import Image
 
-from billiards_vision.detection.cue import detect_cue
+from billiards_vision.detection.downscale import detect_cue_at_width
 from billiards_vision.detection.params import CueParams
 from billiards_vision.ros.conversions import balls_from_msg
 from billiards_vision.nodes.detector_base import DetectorNode, image_to_bgr
@@ -28,6 +29,8 @@ from billiards_vision.ros.qos import RESULT_QOS, SENSOR_QOS
 NODE_PARAMS = [
     Param('balls_timeout_s', 1.0, 'without a BallArray for this long, images are processed without balls',
           range=(0.0, 60.0)),
+    Param('work_width_px', 1280, 'the stick is searched on a copy of the image at most this wide [px]; 0 = full size',
+          range=(0, 8192)),
 ]
 
 
@@ -68,13 +71,13 @@ class CueDetectorNode(DetectorNode):
         image_msg, balls_msg = item
         image = image_to_bgr(image_msg)
         with self._lock:
-            table, params = self.table, self.params
+            table, params, width = self.table, self.params, self.values['work_width_px']
         out = CueStick()
         out.header = image_msg.header
         out.target_ball = -1
         if table is not None:
             balls = balls_from_msg(balls_msg) if balls_msg is not None else []
-            cue = detect_cue(image, table, balls, params)
+            cue = detect_cue_at_width(image, table, balls, params, width)
             if cue is not None:
                 out.found = True
                 out.tip_px.x, out.tip_px.y = cue.tip_px

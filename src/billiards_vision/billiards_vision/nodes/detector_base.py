@@ -4,6 +4,7 @@
 parameters, a newest-frame worker thread and the latched table subscription."""
 from __future__ import annotations
 
+import os
 import threading
 from typing import Callable, Optional
 
@@ -41,12 +42,21 @@ def _number_list(value) -> Optional[str]:
     return None
 
 
-class LatestFrameWorker:
-    """Runs `process(item)` on a thread for the newest submitted item; older ones are dropped."""
+WORKER_NICENESS = Param('worker_niceness', 5, 'the detection thread runs this much nicer than the rest (0..19): '
+                        'with every core busy, capture and publishing go first', range=(0, 19), read_only=True)
 
-    def __init__(self, process: Callable, on_error: Callable[[Exception], None]):
+
+class LatestFrameWorker:
+    """Runs `process(item)` on a thread for the newest submitted item; older ones are dropped.
+
+    `niceness` lowers the priority of that thread only (on Linux the nice value is
+    per thread), so the node's callbacks and other processes keep theirs.
+    """
+
+    def __init__(self, process: Callable, on_error: Callable[[Exception], None], niceness: int = 0):
         self._process = process
         self._on_error = on_error
+        self._niceness = int(niceness)
         self._cond = threading.Condition()
         self._item = None
         self._stopped = False
@@ -60,6 +70,8 @@ class LatestFrameWorker:
             self._cond.notify()
 
     def _run(self) -> None:
+        if self._niceness > 0:
+            os.nice(self._niceness)
         while True:
             with self._cond:
                 while self._item is None and not self._stopped:
@@ -98,7 +110,7 @@ class DetectorNode(Node):
     def __init__(self, name: str, params_cls, extra_params=(), subscribe_table: bool = True, **kwargs):
         super().__init__(name, **kwargs)
         self.params_cls = params_cls
-        self.values = declare_parameters(self, params_from_knobs(params_cls) + list(extra_params),
+        self.values = declare_parameters(self, params_from_knobs(params_cls) + list(extra_params) + [WORKER_NICENESS],
                                          on_change=self._on_change)
         reason = self.check_values(self.values)
         if reason:
@@ -106,7 +118,7 @@ class DetectorNode(Node):
         self._lock = threading.Lock()
         self.table = None
         self.apply_values(self.values)
-        self.worker = LatestFrameWorker(self.process, self._on_error)
+        self.worker = LatestFrameWorker(self.process, self._on_error, self.values['worker_niceness'])
         if subscribe_table:
             self.table_sub = self.create_subscription(Table, 'table', self._on_table, LATCHED_QOS)
 

@@ -36,7 +36,7 @@ def main(argv=None) -> int:
     parser.add_argument('--frames', type=int, default=40)
     parser.add_argument('--width', type=int, default=1920)
     parser.add_argument('--height', type=int, default=1080)
-    parser.add_argument('--scenario', default='demo')
+    parser.add_argument('--scenario', default='cue_aiming')
     args = parser.parse_args(argv)
     if args.frames < 1:
         parser.error('--frames must be positive')

@@ -1,0 +1,108 @@
+# Copyright 2026 The billiards_vision authors
+# SPDX-License-Identifier: Apache-2.0
+"""Incremental ball detection follows changes within two frames without full searches.
+
+The synthetic table is driven by hand: balls are placed, struck and potted on a
+table that was searched once; the scheduled full search and the sweep are off,
+so only the change detection can find what happened.
+"""
+import numpy as np
+
+from billiards_vision.detection.incremental import IncrementalBallDetector, IncrementalParams, tile_rectangles
+from billiards_vision.detection.params import BallParams, TableParams
+from billiards_vision.detection.table import detect_table
+from billiards_vision.sim import SyntheticTable
+
+from detect_helpers import match_balls
+
+GATE = 0.5   # a detection within half a radius of the true centre finds the ball
+
+
+class Run:
+    def __init__(self):
+        self.sim = SyntheticTable('empty', 960, 540, 30.0, seed=4)
+        self.physics = self.sim.physics
+        image, _ = self.sim.next_frame()          # the scenario clears the table on its first frame
+        self.table = detect_table(image, TableParams())
+        self.detector = IncrementalBallDetector(
+            BallParams(), IncrementalParams(full_search_interval_s=1e6, sweep_frames=0))
+        self.t = 0.0
+
+    def step(self):
+        image, truth = self.sim.next_frame()
+        self.t += 1 / 30.0
+        balls = self.detector.detect(image, self.table, self.t)
+        return truth, balls, self.detector.last['mode']
+
+
+def _found(truth, balls, number):
+    g = next(b for b in truth['balls'] if b['id'] == number)
+    return any(np.hypot(b.x - g['x'], b.y - g['y']) < GATE * g['radius'] for b in balls)
+
+
+def test_ball_appears_moves_and_is_pocketed_within_two_frames():
+    run = Run()
+    p = run.physics
+    half_l, half_w = p.geometry.length / 2, p.geometry.width / 2
+    for n, xy in ((1, (-0.6, -0.2)), (2, (0.0, 0.25)), (9, (0.5, -0.3))):
+        p.place(n, xy)
+    truth, balls, mode = run.step()
+    assert mode == 'full'
+    for _ in range(3):
+        truth, balls, mode = run.step()
+        assert mode == 'incremental'
+        assert match_balls(truth, balls, GATE)[1:] == (0, 0)
+
+    # A ball put on the table.
+    p.place(5, (-0.2, -0.35))
+    found = []
+    for _ in range(2):
+        truth, balls, mode = run.step()
+        assert mode == 'incremental'
+        found.append(_found(truth, balls, 5))
+    assert found[-1], 'a ball put down is found within two frames'
+    assert match_balls(truth, balls, GATE)[1:] == (0, 0)
+
+    # A still ball starts rolling and is followed from the second frame on.
+    p.strike(2, (1.2, -0.4))
+    followed = []
+    for _ in range(8):
+        truth, balls, mode = run.step()
+        assert mode == 'incremental'
+        followed.append(_found(truth, balls, 2))
+    assert all(followed[1:]), followed
+    assert np.linalg.norm(p.vel[2]) > 0.5, 'the ball still rolls'
+
+    # A ball rolled into the top-right corner pocket vanishes from the result within two frames.
+    p.vel[2] = 0.0
+    p.spin[2] = 0.0
+    p.place(12, (half_l - 0.25, half_w - 0.25))
+    for _ in range(2):
+        run.step()
+    p.strike(12, (2.0, 2.0))
+    gone_at = None
+    for k in range(30):
+        truth, balls, mode = run.step()
+        assert mode == 'incremental'
+        if p.pocketed[12] and gone_at is None:
+            gone_at = k
+        if gone_at is not None and k - gone_at >= 1:
+            break
+    assert gone_at is not None, 'the ball was potted'
+    pairs, misses, false = match_balls(truth, balls, GATE)
+    assert misses == 0 and false == 0, (misses, false)
+    assert len(balls) == 4 and not any(b['id'] == 12 and b['visible'] for b in truth['balls'])
+
+
+def test_tile_rectangles_cover_exactly_the_changed_tiles():
+    tiles = np.zeros((8, 10), bool)
+    tiles[1:3, 1:4] = True                      # a compact group: one rectangle
+    for k in range(7):                          # a diagonal (the cue): cut into runs
+        tiles[k, 9 - k] = True
+    rects = tile_rectangles(tiles)
+    cover = np.zeros_like(tiles)
+    for c0, r0, c1, r1 in rects:
+        assert not cover[r0:r1, c0:c1].any(), 'rectangles do not overlap'
+        cover[r0:r1, c0:c1] = True
+    assert (cover == tiles).all()
+    assert (1, 1, 4, 3) in rects

@@ -23,15 +23,19 @@ import rclpy
 from rclpy.executors import SingleThreadedExecutor
 from sensor_msgs.msg import Image
 
-from billiards_interfaces.msg import BallArray, CueStick
-from billiards_vision.ros.qos import RESULT_QOS, SENSOR_QOS
+from billiards_interfaces.msg import BallArray, CueStick, ShotPrediction, Table, TrackedBallArray
+from billiards_vision.ros.qos import LATCHED_QOS, RESULT_QOS, SENSOR_QOS
 
 TOPICS = {
     '/camera/image_raw': (Image, SENSOR_QOS),
     '/balls': (BallArray, RESULT_QOS),
     '/cue': (CueStick, RESULT_QOS),
+    '/tracks': (TrackedBallArray, RESULT_QOS),
+    '/shot_prediction': (ShotPrediction, RESULT_QOS),
+    '/table': (Table, LATCHED_QOS),  # latched: published when the table changes, so its rate is ~0
     '/vision/image_annotated': (Image, SENSOR_QOS),
 }
+DEFAULT_TOPICS = ('/camera/image_raw', '/balls', '/cue', '/tracks', '/vision/image_annotated')
 
 
 class Arrivals:
@@ -86,8 +90,8 @@ def measure(topics: list[str], seconds: float, first_timeout: float = 30.0) -> d
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog='topic_rates', description=__doc__.split('\n')[0])
     parser.add_argument('--seconds', type=float, default=15.0, help='measuring window (default 15)')
-    parser.add_argument('--topics', nargs='+', default=list(TOPICS), choices=list(TOPICS), metavar='TOPIC',
-                        help=f'topics to measure (default: all of {", ".join(TOPICS)})')
+    parser.add_argument('--topics', nargs='+', default=list(DEFAULT_TOPICS), choices=list(TOPICS), metavar='TOPIC',
+                        help=f'topics to measure, of {", ".join(TOPICS)} (default: {" ".join(DEFAULT_TOPICS)})')
     parser.add_argument('--json', action='store_true', help='one JSON object instead of a table')
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     if args.seconds <= 0:

@@ -89,9 +89,13 @@ def test_tracks_follow_published_detections(processes, ros):
     assert spin_until(executor, lambda: any(e.type == GameEvent.SHOT_STARTED for e in events), 5)
     shot = next(e for e in events if e.type == GameEvent.SHOT_STARTED)
     assert list(shot.ball_ids) == [ids[0]]
-    assert spin_until(executor, lambda: any(s.name == 'tracker' for d in diags for s in d.status), 10)
-    status = next(s for d in reversed(diags) for s in d.status if s.name == 'tracker')
-    values = {kv.key: kv.value for kv in status.values}
+    # A status published during the 30 frames may arrive first: wait for one that has seen them all.
+
+    def status_after_all_frames():
+        return next((s for d in reversed(diags) for s in d.status if s.name == 'tracker'
+                     and {kv.key: kv.value for kv in s.values}.get('frames') == '30'), None)
+    assert spin_until(executor, status_after_all_frames, 10)
+    values = {kv.key: kv.value for kv in status_after_all_frames().values}
     assert values['tracks'] == '2' and float(values['rate_hz']) > 0
 
     code, out = processes.stop(proc, signal.SIGINT, timeout=15)

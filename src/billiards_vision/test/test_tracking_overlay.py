@@ -12,7 +12,7 @@ from visualization_msgs.msg import Marker, MarkerArray
 
 from billiards_vision.nodes.overlay import Overlay
 from billiards_vision.ros.qos import LATCHED_QOS, RESULT_QOS
-from billiards_vision.web.overlay import PATH_BGR, TRACK_BGR, Scene, TrackMark, draw
+from billiards_vision.web.overlay import OCCLUDED_BGR, PATH_BGR, TRACK_BGR, Scene, TrackMark, draw
 from conftest import wait_for
 
 DOMAIN = 78
@@ -32,6 +32,16 @@ def test_draw_tracks_trails_arrows_and_paths():
     assert near(out[298:303, 150], PATH_BGR)           # on the predicted path
     assert tuple(out[100, 100]) == (60, 60, 60)        # elsewhere untouched
     assert np.array_equal(draw(image, Scene()), image)
+
+
+def test_held_track_is_drawn_grey_not_as_a_seen_ball():
+    image = np.full((360, 640, 3), 60, np.uint8)
+    held = TrackMark(300, 180, '#7', [(200, 180), (250, 180), (300, 180)], occluded=True)
+    out = draw(image, Scene(tracks=[held]))
+    assert near(out[178:183, 225], OCCLUDED_BGR)
+    assert not near(out, TRACK_BGR)
+    big = draw(np.full((720, 1280, 3), 60, np.uint8), Scene(tracks=[held]).scaled(2.0))
+    assert near(big[356:365, 450], OCCLUDED_BGR) and not near(big, TRACK_BGR)   # kept through scaling
 
 
 def test_markers_carry_track_ids_and_predicted_paths():

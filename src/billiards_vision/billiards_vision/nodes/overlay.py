@@ -235,7 +235,8 @@ class Overlay(Node):
                     arrow = tuple(end[0])
                 keep = self.params['trail_length']
                 trail = list(self.trails.get(t.id, ()))[-keep:] if keep else []
-                scene.tracks.append(TrackMark(t.ball.x_px, t.ball.y_px, f'#{t.id}', trail, arrow))
+                scene.tracks.append(TrackMark(t.ball.x_px, t.ball.y_px, f'#{t.id}', trail, arrow,
+                                              occluded=t.state == TrackedBall.STATE_OCCLUDED))
         if self.table is not None and self.prediction is not None:
             for path in self.prediction.paths:
                 if len(path.points) >= 2:

@@ -42,13 +42,17 @@ class BallMark:
 
 @dataclass
 class TrackMark:
-    """A tracked ball: id label, recent image positions, where its velocity points (all px)."""
+    """A tracked ball: id label, recent image positions, where its velocity points (all px).
+
+    `occluded`: not detected in the newest frame, drawn where the tracker predicts it (greyed, so a
+    held track is never mistaken for a seen ball)."""
 
     x: float
     y: float
     label: str
     trail: Sequence[tuple] = ()
     arrow_to: Optional[tuple] = None
+    occluded: bool = False
 
 
 @dataclass
@@ -75,7 +79,8 @@ class Scene:
                      cue_butt=None if self.cue_butt is None else (self.cue_butt[0] * k, self.cue_butt[1] * k),
                      text=self.text,
                      tracks=[TrackMark(t.x * k, t.y * k, t.label, [(x * k, y * k) for x, y in t.trail],
-                                       None if t.arrow_to is None else (t.arrow_to[0] * k, t.arrow_to[1] * k))
+                                       None if t.arrow_to is None else (t.arrow_to[0] * k, t.arrow_to[1] * k),
+                                       t.occluded)
                              for t in self.tracks],
                      paths=[([(x * k, y * k) for x, y in line], pocketed) for line, pocketed in self.paths])
 
@@ -146,6 +151,7 @@ class NewestResults:
 
 
 TRACK_BGR = (80, 255, 80)
+OCCLUDED_BGR = (160, 160, 160)
 PATH_BGR = (255, 255, 0)
 POTTED_BGR = (0, 255, 0)
 
@@ -157,12 +163,14 @@ def draw_tracks(out: np.ndarray, scene: Scene, scale: int) -> None:
         if len(pts) >= 2:
             cv2.polylines(out, [pts], False, POTTED_BGR if pocketed else PATH_BGR, scale, cv2.LINE_AA, shift=4)
     for t in scene.tracks:
+        colour = OCCLUDED_BGR if t.occluded else TRACK_BGR
         if len(t.trail) >= 2:
             pts = np.round(np.asarray(t.trail, np.float64).reshape(-1, 1, 2)).astype(np.int32)
-            cv2.polylines(out, [pts], False, TRACK_BGR, scale, cv2.LINE_AA)
+            cv2.polylines(out, [pts], False, colour, scale, cv2.LINE_AA)
         if t.arrow_to is not None:
-            cv2.arrowedLine(out, (round(t.x), round(t.y)), tuple(round(v) for v in t.arrow_to), TRACK_BGR,
+            cv2.arrowedLine(out, (round(t.x), round(t.y)), tuple(round(v) for v in t.arrow_to), colour,
                             scale, cv2.LINE_AA, tipLength=0.25)
+        label = t.label + ('?' if t.occluded else '')
         origin = (round(t.x) - 8 * scale, round(t.y) + 18 * scale)
-        cv2.putText(out, t.label, origin, cv2.FONT_HERSHEY_SIMPLEX, 0.4 * scale, (0, 0, 0), 3 * scale, cv2.LINE_AA)
-        cv2.putText(out, t.label, origin, cv2.FONT_HERSHEY_SIMPLEX, 0.4 * scale, TRACK_BGR, scale, cv2.LINE_AA)
+        cv2.putText(out, label, origin, cv2.FONT_HERSHEY_SIMPLEX, 0.4 * scale, (0, 0, 0), 3 * scale, cv2.LINE_AA)
+        cv2.putText(out, label, origin, cv2.FONT_HERSHEY_SIMPLEX, 0.4 * scale, colour, scale, cv2.LINE_AA)

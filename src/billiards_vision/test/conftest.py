@@ -1,12 +1,14 @@
 # Copyright 2026 The billiards_vision authors
 # SPDX-License-Identifier: Apache-2.0
 """Shared test helpers: isolated ROS domains and process cleanup."""
+import contextlib
 import os
 import pathlib
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -95,3 +97,28 @@ def free_port() -> int:
 
 
 PYTHON = sys.executable
+
+
+@contextlib.contextmanager
+def node_and_peer(domain_id: int, make_node, peer_name: str):
+    """A node under test (`make_node(context)`) and a peer node on their own ROS domain, spun on a
+    background thread; both destroyed and the context shut down afterwards. Yields (node, peer)."""
+    import rclpy
+    from rclpy.executors import MultiThreadedExecutor
+    context = rclpy.Context()
+    rclpy.init(context=context, domain_id=domain_id)
+    node = make_node(context)
+    peer = rclpy.create_node(peer_name, context=context)
+    executor = MultiThreadedExecutor(context=context)
+    executor.add_node(node)
+    executor.add_node(peer)
+    thread = threading.Thread(target=executor.spin, daemon=True)
+    thread.start()
+    try:
+        yield node, peer
+    finally:
+        executor.shutdown()
+        node.destroy_node()
+        peer.destroy_node()
+        rclpy.shutdown(context=context)
+        thread.join(timeout=5)

@@ -1,21 +1,18 @@
 # Copyright 2026 The billiards_vision authors
 # SPDX-License-Identifier: Apache-2.0
 """overlay: tracks (ids, trails, velocity arrows) and the predicted shot, in the picture and in rviz."""
-import threading
 
 import numpy as np
-import rclpy
 from billiards_interfaces.msg import Ball, BallPath, ShotPrediction, Table, TrackedBall, TrackedBallArray
 from geometry_msgs.msg import Point, Vector3
-from rclpy.executors import MultiThreadedExecutor
 from visualization_msgs.msg import Marker, MarkerArray
 
 from billiards_vision.nodes.overlay import Overlay
 from billiards_vision.ros.qos import LATCHED_QOS, RESULT_QOS
 from billiards_vision.web.overlay import OCCLUDED_BGR, PATH_BGR, TRACK_BGR, Scene, TrackMark, draw
-from conftest import wait_for
+from conftest import node_and_peer, wait_for
 
-DOMAIN = 78
+DOMAIN = 84
 
 
 def near(pixels, bgr, tol=40) -> bool:
@@ -45,16 +42,7 @@ def test_held_track_is_drawn_grey_not_as_a_seen_ball():
 
 
 def test_markers_carry_track_ids_and_predicted_paths():
-    context = rclpy.Context()
-    rclpy.init(context=context, domain_id=DOMAIN)
-    overlay = Overlay(context=context)
-    peer = rclpy.create_node('overlay_tracks_peer', context=context)
-    executor = MultiThreadedExecutor(context=context)
-    executor.add_node(overlay)
-    executor.add_node(peer)
-    thread = threading.Thread(target=executor.spin, daemon=True)
-    thread.start()
-    try:
+    with node_and_peer(DOMAIN, lambda ctx: Overlay(context=ctx), 'overlay_tracks_peer') as (overlay, peer):
         markers = []
         peer.create_subscription(MarkerArray, 'vision/markers', markers.append, RESULT_QOS)
         table_pub = peer.create_publisher(Table, 'table', LATCHED_QOS)
@@ -83,9 +71,3 @@ def test_markers_carry_track_ids_and_predicted_paths():
         assert [t.label for t in scene.tracks] == ['#4'] and scene.tracks[0].arrow_to is not None
         assert scene.tracks[0].arrow_to[0] > 640 + 50       # 0.5 m/s x 0.3 s ahead along +x (px right)
         assert len(scene.paths) == 1
-    finally:
-        executor.shutdown()
-        overlay.destroy_node()
-        peer.destroy_node()
-        rclpy.shutdown(context=context)
-        thread.join(timeout=5)

@@ -35,6 +35,7 @@ from ..table_geometry import BALL_RADIUS_M, TableGeometry
 from .filter import ROLLING_DECELERATION, BallFilter, Cushions
 from .identity import ClassVotes
 from .motion import fit_stop_time
+from .prediction import _PairPhysics
 
 MOVING, STATIONARY, OCCLUDED, POCKETED = 'moving', 'stationary', 'occluded', 'pocketed'
 _FORBIDDEN = 1e6
@@ -67,6 +68,8 @@ class TrackerParams:
     gate_accel: float = 2.0                 # ... and by a/2 dt^2 of unforeseen acceleration [m/s^2]
     max_ball_speed: float = 14.0            # second-round gate: fastest ball (a break) [m/s]
     class_cost: float = 2.0                 # cost of a detection contradicting the track's label
+    number_bonus: float = 3.0               # cost taken off when a detection reads the track's number
+    jump_cost: float = 2.0                  # cost of a match outside the gate (a number read)
     confirm_hits: int = 2                   # detections that confirm a track
     start_distance_m: float = 0.012         # a ball at rest further than this from its spot moves [m]
     still_speed: float = 0.03               # below this a track without a stop fit is at rest [m/s]
@@ -167,7 +170,8 @@ class Tracker:
         p = self.params
         for tr in self.tracks:
             self._predict(tr, stamp)
-        self._predict_impacts(stamp)
+        if not self._predict_collisions():
+            self._predict_impacts(stamp)
         matches, free_tracks, free_obs = self._associate(stamp, observations)
         for tr, ob, jump in matches:
             self._correct(tr, ob, stamp, jump)
@@ -203,6 +207,44 @@ class Tracker:
             if pocket >= 0 and tr.pocket_hint[0] < 0:
                 tr.pocket_hint = (pocket, stamp)
         tr.t_pred = stamp
+
+    def _predict_collisions(self) -> bool:
+        """All confirmed balls run together through the simulator's physics (pair impacts) over the frame's
+        time step, so collisions between moving balls and chains of them (a break at 10 Hz: a ball may hit
+        two others between detections) are foreseen. Balls that took part in an impact take the physics'
+        position and velocity (with a wider velocity uncertainty); the others keep their own prediction.
+        False when there is no table geometry (then _predict_impacts)."""
+        if self.cushions is None:
+            return False
+        on = [t for t in self.tracks if t.confirmed and t.before[2] > 0]
+        movers = [t for t in on if t.moving and np.any(t.before[1])]
+        if not movers:
+            return True
+        resting = [t for t in on if not t.moving]
+        # A rack or cluster spreads an impact over many balls: not foreseeable pair by pair, left out.
+        loose = [t for t in resting if not any(o is not t and np.linalg.norm(o.before[0] - t.before[0])
+                                               < 2 * BALL_RADIUS_M + 0.005 for o in resting)]
+        members = (sorted(movers, key=lambda t: -float(np.hypot(*t.before[1]))) + loose)[:_PairPhysics.N_BALLS]
+        if len(members) < 2:
+            return True
+        physics = _PairPhysics(self.cushions.geometry, PhysicsParams(max_step_travel=BALL_RADIUS_M))
+        limit = physics._half - BALL_RADIUS_M - 1e-6
+        for k, t in enumerate(members):
+            physics.place(k, np.clip(t.before[0], -limit, limit))
+            if t.moving:
+                physics.vel[k] = physics.spin[k] = t.before[1]     # rolling
+        physics.advance(max(t.before[2] for t in members))
+        hit = {k for _, kind, i, j in physics.events if kind == 'ball' for k in (i, j)}
+        for k in hit:
+            t = members[k]
+            if not physics.on_table[k]:
+                continue
+            v0 = max(float(np.hypot(*t.before[1])), max(float(np.hypot(*o.before[1])) for o in movers))
+            t.filter.x[:2], t.filter.x[2:] = physics.pos[k], physics.vel[k]
+            t.filter.P[2:, 2:] += np.eye(2) * 0.25 * v0 * v0
+            if not t.moving:
+                t.struck = True
+        return True
 
     def _predict_impacts(self, stamp: float) -> None:
         """A moving ball whose predicted path runs into a ball at rest hits it (equal masses, the
@@ -262,10 +304,24 @@ class Tracker:
             # Confirmed tracks first: a tentative one (often a misclassified detection) must not take over.
             young = np.array([0.0 if t.confirmed else 1.0 for t in tracks])[:, None]
             cost = (dist / gates[:, None]) ** 2 + p.class_cost * mismatch + young
-            cost[dist > gates[:, None]] = _FORBIDDEN
+            # A detection showing the number a track has carried all along is that ball even outside the gate
+            # (a break: every ball far from where a prediction without the collisions put it), within the reach
+            # of the fastest ball from where it was last seen.
+            same = self._same_number(tracks, obs)
+            last = np.array([t.history[-1][1:] if t.history else t.pos for t in tracks])
+            d_last = np.linalg.norm(last[:, None] - z[None], axis=2)
+            since = np.array([max(stamp - t.t_last, 1e-3) for t in tracks])
+            reach = p.gate_m + p.max_ball_speed * since
+            # ... but not onto a detection on the spot of another ball at rest (a wrong number read on a ball in place).
+            inside = dist <= gates[:, None]
+            still = inside & np.array([not (t.moving or t.struck) for t in tracks])[:, None]
+            held = (still.sum(axis=0)[None, :] - still) > 0
+            jump = same & ~inside & ~held & (d_last <= reach[:, None])
+            cost = np.where(jump, p.jump_cost + d_last / reach[:, None], cost) - p.number_bonus * same
+            cost[~inside & ~jump] = _FORBIDDEN
             for i, j in zip(*linear_sum_assignment(cost)):
                 if cost[i, j] < _FORBIDDEN:
-                    matches.append((tracks[i], obs[j], False))
+                    matches.append((tracks[i], obs[j], bool(dist[i, j] > gates[i])))
                     used_t.add(i)
                     used_o.add(j)
             # Second round: what is left, within the reach of the fastest ball.
@@ -302,6 +358,13 @@ class Tracker:
         free_t = [t for i, t in enumerate(tracks) if i not in used_t]
         free_o = [j for j in range(len(obs)) if j not in used_o]
         return matches, free_t, free_o
+
+    @staticmethod
+    def _same_number(tracks: list[Track], obs: list[Observation]) -> np.ndarray:
+        """[track, detection]: the detection reads the number the confirmed track has carried (fused)."""
+        nums = [t.votes.number(min_weight=2.0, min_share=0.7) if t.confirmed else None for t in tracks]
+        return np.array([[n is not None and o.number == n for o in obs] for n in nums], bool).reshape(
+            len(tracks), len(obs))
 
     # ---------------------------------------------------------------- correct
     def _correct(self, tr: Track, ob: Observation, stamp: float, jump: bool) -> None:

@@ -317,7 +317,8 @@ class Tracker:
             still = inside & np.array([not (t.moving or t.struck) for t in tracks])[:, None]
             held = (still.sum(axis=0)[None, :] - still) > 0
             jump = same & ~inside & ~held & (d_last <= reach[:, None])
-            cost = np.where(jump, p.jump_cost + d_last / reach[:, None], cost) - p.number_bonus * same
+            cost = np.where(jump, p.jump_cost + d_last / reach[:, None] + p.class_cost * mismatch, cost) \
+                - p.number_bonus * same
             cost[~inside & ~jump] = _FORBIDDEN
             for i, j in zip(*linear_sum_assignment(cost)):
                 if cost[i, j] < _FORBIDDEN:
@@ -363,6 +364,9 @@ class Tracker:
     def _same_number(tracks: list[Track], obs: list[Observation]) -> np.ndarray:
         """[track, detection]: the detection reads the number the confirmed track has carried (fused)."""
         nums = [t.votes.number(min_weight=2.0, min_share=0.7) if t.confirmed else None for t in tracks]
+        # A number read on two detections of one frame is misread on one of them: evidence for neither.
+        read = [o.number for o in obs if o.number is not None]
+        nums = [n if read.count(n) == 1 else None for n in nums]
         return np.array([[n is not None and o.number == n for o in obs] for n in nums], bool).reshape(
             len(tracks), len(obs))
 

@@ -316,8 +316,9 @@ class Tracker:
             inside = dist <= gates[:, None]
             still = inside & np.array([not (t.moving or t.struck) for t in tracks])[:, None]
             held = (still.sum(axis=0)[None, :] - still) > 0
-            # A track predicted into a pocket takes no far ball that shows its number misread.
-            gone = np.array([t.pocket_hint[0] >= 0 for t in tracks])[:, None]
+            # A track predicted into a pocket, or a ball at rest hidden under a hand, takes no far ball that shows
+            # its number misread.
+            gone = np.array([t.pocket_hint[0] >= 0 or not (t.moving or t.last_matched) for t in tracks])[:, None]
             jump = same & ~inside & ~held & ~gone & (d_last <= reach[:, None])
             cost = np.where(jump, p.jump_cost + d_last / reach[:, None] + p.class_cost * mismatch, cost) \
                 - p.number_bonus * same

@@ -4,11 +4,13 @@
 
 Per detection frame (any rate: the time step comes from the stamps):
 1. every track is predicted to the frame's stamp (filter.py: rolling slow-down,
-   cushion reflections, pocket mouths);
+   cushion reflections, pocket mouths); when balls move, all of them also run together
+   through the simulator's physics, and those it sees collide take its result;
 2. detections are assigned by the Hungarian method in two rounds. The first uses
    gates that grow with the ball's speed and the time since it was last seen,
    costs from the gate-normalised distance plus a penalty when the detection's type
-   or number contradicts the track's fused label. The second round offers the
+   or number contradicts the track's fused label; a detection that reads the number
+   a track has carried all along may match it outside the gate (a break). The second round offers the
    tracks left over (a ball just struck, a collision the prediction did not
    foresee, a ball missed for several frames) the detections left over within the
    distance a ball can travel at `max_ball_speed`; this is what keeps a struck
@@ -30,17 +32,18 @@ from typing import Callable, Optional
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from ..sim.physics import PhysicsParams
+from ..sim.physics import PhysicsParams, TablePhysics
 from ..table_geometry import BALL_RADIUS_M, TableGeometry
 from .filter import ROLLING_DECELERATION, BallFilter, Cushions
 from .identity import ClassVotes
 from .motion import fit_stop_time
-from .prediction import _PairPhysics
 
 MOVING, STATIONARY, OCCLUDED, POCKETED = 'moving', 'stationary', 'occluded', 'pocketed'
 _FORBIDDEN = 1e6
 BALL_RESTITUTION = PhysicsParams().ball_restitution
 YOUNG_SPEED = 4.0    # reach of a track not yet established [m/s]
+NUMBER_BONUS = 3.0   # association cost taken off when a detection reads the number a track has carried
+JUMP_COST = 2.0      # association cost of such a match outside the gate
 
 
 @dataclass
@@ -68,8 +71,6 @@ class TrackerParams:
     gate_accel: float = 2.0                 # ... and by a/2 dt^2 of unforeseen acceleration [m/s^2]
     max_ball_speed: float = 14.0            # second-round gate: fastest ball (a break) [m/s]
     class_cost: float = 2.0                 # cost of a detection contradicting the track's label
-    number_bonus: float = 3.0               # cost taken off when a detection reads the track's number
-    jump_cost: float = 2.0                  # cost of a match outside the gate (a number read)
     confirm_hits: int = 2                   # detections that confirm a track
     start_distance_m: float = 0.012         # a ball at rest further than this from its spot moves [m]
     still_speed: float = 0.03               # below this a track without a stop fit is at rest [m/s]
@@ -209,10 +210,12 @@ class Tracker:
         tr.t_pred = stamp
 
     def _predict_collisions(self) -> bool:
-        """All confirmed balls run together through the simulator's physics (pair impacts) over the frame's
-        time step, so collisions between moving balls and chains of them (a break at 10 Hz: a ball may hit
-        two others between detections) are foreseen. Balls that took part in an impact take the physics'
-        position and velocity (with a wider velocity uncertainty); the others keep their own prediction.
+        """All confirmed balls run together through the simulator's physics over the frame's time step, so
+        collisions between moving balls and chains of them (a break at 10 Hz: a ball may hit two others
+        between detections) are foreseen. Balls that took part in an impact take the physics' position and
+        velocity (with a wider velocity uncertainty); the others keep their own prediction. A ball at rest in
+        a rack or cluster keeps its spot: how an impact spreads through a group is not foreseeable from the
+        tracks (the striker, e.g. the cue ball at the break, is still stopped at the group).
         False when there is no table geometry (then _predict_impacts)."""
         if self.cushions is None:
             return False
@@ -221,13 +224,12 @@ class Tracker:
         if not movers:
             return True
         resting = [t for t in on if not t.moving]
-        # A rack or cluster spreads an impact over many balls: not foreseeable pair by pair, left out.
-        loose = [t for t in resting if not any(o is not t and np.linalg.norm(o.before[0] - t.before[0])
-                                               < 2 * BALL_RADIUS_M + 0.005 for o in resting)]
-        members = (sorted(movers, key=lambda t: -float(np.hypot(*t.before[1]))) + loose)[:_PairPhysics.N_BALLS]
+        packed = {id(t) for t in resting if any(o is not t and np.linalg.norm(o.before[0] - t.before[0])
+                                                < 2 * BALL_RADIUS_M + 0.005 for o in resting)}
+        members = (sorted(movers, key=lambda t: -float(np.hypot(*t.before[1]))) + resting)[:TablePhysics.N_BALLS]
         if len(members) < 2:
             return True
-        physics = _PairPhysics(self.cushions.geometry, PhysicsParams(max_step_travel=BALL_RADIUS_M))
+        physics = TablePhysics(self.cushions.geometry, PhysicsParams(max_step_travel=BALL_RADIUS_M))
         limit = physics._half - BALL_RADIUS_M - 1e-6
         for k, t in enumerate(members):
             physics.place(k, np.clip(t.before[0], -limit, limit))
@@ -235,11 +237,11 @@ class Tracker:
                 physics.vel[k] = physics.spin[k] = t.before[1]     # rolling
         physics.advance(max(t.before[2] for t in members))
         hit = {k for _, kind, i, j in physics.events if kind == 'ball' for k in (i, j)}
+        v0 = max(float(np.hypot(*t.before[1])) for t in movers)
         for k in hit:
             t = members[k]
-            if not physics.on_table[k]:
+            if not physics.on_table[k] or id(t) in packed:
                 continue
-            v0 = max(float(np.hypot(*t.before[1])), max(float(np.hypot(*o.before[1])) for o in movers))
             t.filter.x[:2], t.filter.x[2:] = physics.pos[k], physics.vel[k]
             t.filter.P[2:, 2:] += np.eye(2) * 0.25 * v0 * v0
             if not t.moving:
@@ -320,8 +322,8 @@ class Tracker:
             # its number misread.
             gone = np.array([t.pocket_hint[0] >= 0 or not (t.moving or t.last_matched) for t in tracks])[:, None]
             jump = same & ~inside & ~held & ~gone & (d_last <= reach[:, None])
-            cost = np.where(jump, p.jump_cost + d_last / reach[:, None] + p.class_cost * mismatch, cost) \
-                - p.number_bonus * same
+            cost = np.where(jump, JUMP_COST + d_last / reach[:, None] + p.class_cost * mismatch, cost) \
+                - NUMBER_BONUS * same
             cost[~inside & ~jump] = _FORBIDDEN
             for i, j in zip(*linear_sum_assignment(cost)):
                 if cost[i, j] < _FORBIDDEN:

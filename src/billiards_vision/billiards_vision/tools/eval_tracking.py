@@ -3,9 +3,10 @@
 """Tracker measurements on synthetic scenarios, at 30 Hz and 10 Hz detections.
 
     python -m billiards_vision.tools.eval_tracking [--scenarios break single_shot ...] [--seeds 10]
+        [--break-seeds 1]
         [--detections truth|video] [--every 1 3] [--json FILE]
 
-Each scenario runs once to its end (random: --seeds seeds). Detections:
+Each scenario runs once to its end (random: --seeds seeds, break: --break-seeds seeds). Detections:
 - truth: ground truth with realistic faults (evaluation/synthetic_detections.py), fast;
 - video: `simulate` renders the clip (1280x720), `process_video` runs the real detectors and
   the tracker on it, and `evaluate --tracking` scores the file, i.e. the offline tools
@@ -99,6 +100,7 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog='eval_tracking', description=__doc__.split('\n')[0])
     p.add_argument('--scenarios', nargs='+', default=list(SCENARIOS), choices=SCENARIOS)
     p.add_argument('--seeds', type=int, default=10, help='seeds of random (others: seed 0)')
+    p.add_argument('--break-seeds', type=int, default=1, help='seeds of break (rack order, cue ball spot, aim)')
     p.add_argument('--detections', choices=('truth', 'video'), default='truth')
     p.add_argument('--every', type=int, nargs='+', default=[1, 3])
     p.add_argument('--work', type=Path, default=None, help='folder for rendered clips (video mode)')
@@ -107,7 +109,8 @@ def main(argv=None) -> int:
     work = args.work or Path(tempfile.mkdtemp(prefix='eval_tracking_'))
     rows = []
     for scenario in args.scenarios:
-        for seed in (range(args.seeds) if scenario == 'random' else [0]):
+        seeds = {'random': args.seeds, 'break': args.break_seeds}.get(scenario, 1)
+        for seed in range(seeds):
             frames = scenario_truth(scenario, seed)
             for every in args.every:
                 if args.detections == 'truth':

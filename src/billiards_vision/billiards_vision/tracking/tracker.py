@@ -4,11 +4,13 @@
 
 Per detection frame (any rate: the time step comes from the stamps):
 1. every track is predicted to the frame's stamp (filter.py: rolling slow-down,
-   cushion reflections, pocket mouths);
+   cushion reflections, pocket mouths); when balls move, all of them also run together
+   through the simulator's physics, and those it sees collide take its result;
 2. detections are assigned by the Hungarian method in two rounds. The first uses
    gates that grow with the ball's speed and the time since it was last seen,
    costs from the gate-normalised distance plus a penalty when the detection's type
-   or number contradicts the track's fused label. The second round offers the
+   or number contradicts the track's fused label; a detection that reads the number
+   a track has carried all along may match it outside the gate (a break). The second round offers the
    tracks left over (a ball just struck, a collision the prediction did not
    foresee, a ball missed for several frames) the detections left over within the
    distance a ball can travel at `max_ball_speed`; this is what keeps a struck
@@ -30,7 +32,7 @@ from typing import Callable, Optional
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from ..sim.physics import PhysicsParams
+from ..sim.physics import PhysicsParams, TablePhysics
 from ..table_geometry import BALL_RADIUS_M, TableGeometry
 from .filter import ROLLING_DECELERATION, BallFilter, Cushions
 from .identity import ClassVotes
@@ -40,6 +42,8 @@ MOVING, STATIONARY, OCCLUDED, POCKETED = 'moving', 'stationary', 'occluded', 'po
 _FORBIDDEN = 1e6
 BALL_RESTITUTION = PhysicsParams().ball_restitution
 YOUNG_SPEED = 4.0    # reach of a track not yet established [m/s]
+NUMBER_BONUS = 3.0   # association cost taken off when a detection reads the number a track has carried
+JUMP_COST = 2.0      # association cost of such a match outside the gate
 
 
 @dataclass
@@ -167,7 +171,8 @@ class Tracker:
         p = self.params
         for tr in self.tracks:
             self._predict(tr, stamp)
-        self._predict_impacts(stamp)
+        if not self._predict_collisions():
+            self._predict_impacts(stamp)
         matches, free_tracks, free_obs = self._associate(stamp, observations)
         for tr, ob, jump in matches:
             self._correct(tr, ob, stamp, jump)
@@ -203,6 +208,45 @@ class Tracker:
             if pocket >= 0 and tr.pocket_hint[0] < 0:
                 tr.pocket_hint = (pocket, stamp)
         tr.t_pred = stamp
+
+    def _predict_collisions(self) -> bool:
+        """All confirmed balls run together through the simulator's physics over the frame's time step, so
+        collisions between moving balls and chains of them (a break at 10 Hz: a ball may hit two others
+        between detections) are foreseen. Balls that took part in an impact take the physics' position and
+        velocity (with a wider velocity uncertainty); the others keep their own prediction. A ball at rest in
+        a rack or cluster keeps its spot: how an impact spreads through a group is not foreseeable from the
+        tracks (the striker, e.g. the cue ball at the break, is still stopped at the group).
+        False when there is no table geometry (then _predict_impacts)."""
+        if self.cushions is None:
+            return False
+        on = [t for t in self.tracks if t.confirmed and t.before[2] > 0]
+        movers = [t for t in on if t.moving and np.any(t.before[1])]
+        if not movers:
+            return True
+        resting = [t for t in on if not t.moving]
+        packed = {id(t) for t in resting if any(o is not t and np.linalg.norm(o.before[0] - t.before[0])
+                                                < 2 * BALL_RADIUS_M + 0.005 for o in resting)}
+        members = (sorted(movers, key=lambda t: -float(np.hypot(*t.before[1]))) + resting)[:TablePhysics.N_BALLS]
+        if len(members) < 2:
+            return True
+        physics = TablePhysics(self.cushions.geometry, PhysicsParams(max_step_travel=BALL_RADIUS_M))
+        limit = physics._half - BALL_RADIUS_M - 1e-6
+        for k, t in enumerate(members):
+            physics.place(k, np.clip(t.before[0], -limit, limit))
+            if t.moving:
+                physics.vel[k] = physics.spin[k] = t.before[1]     # rolling
+        physics.advance(max(t.before[2] for t in members))
+        hit = {k for _, kind, i, j in physics.events if kind == 'ball' for k in (i, j)}
+        v0 = max(float(np.hypot(*t.before[1])) for t in movers)
+        for k in hit:
+            t = members[k]
+            if not physics.on_table[k] or id(t) in packed:
+                continue
+            t.filter.x[:2], t.filter.x[2:] = physics.pos[k], physics.vel[k]
+            t.filter.P[2:, 2:] += np.eye(2) * 0.25 * v0 * v0
+            if not t.moving:
+                t.struck = True
+        return True
 
     def _predict_impacts(self, stamp: float) -> None:
         """A moving ball whose predicted path runs into a ball at rest hits it (equal masses, the
@@ -262,10 +306,28 @@ class Tracker:
             # Confirmed tracks first: a tentative one (often a misclassified detection) must not take over.
             young = np.array([0.0 if t.confirmed else 1.0 for t in tracks])[:, None]
             cost = (dist / gates[:, None]) ** 2 + p.class_cost * mismatch + young
-            cost[dist > gates[:, None]] = _FORBIDDEN
+            # A detection showing the number a track has carried all along is that ball even outside the gate
+            # (a break: every ball far from where a prediction without the collisions put it), within the reach
+            # of the fastest ball from where it was last seen.
+            same = self._same_number(tracks, obs)
+            last = np.array([t.history[-1][1:] if t.history else t.pos for t in tracks])
+            d_last = np.linalg.norm(last[:, None] - z[None], axis=2)
+            since = np.array([max(stamp - t.t_last, 1e-3) for t in tracks])
+            reach = p.gate_m + p.max_ball_speed * since
+            # ... but not onto a detection on the spot of another ball at rest (a wrong number read on a ball in place).
+            inside = dist <= gates[:, None]
+            still = inside & np.array([not (t.moving or t.struck) for t in tracks])[:, None]
+            held = (still.sum(axis=0)[None, :] - still) > 0
+            # A track predicted into a pocket, or a ball at rest hidden under a hand, takes no far ball that shows
+            # its number misread.
+            gone = np.array([t.pocket_hint[0] >= 0 or not (t.moving or t.last_matched) for t in tracks])[:, None]
+            jump = same & ~inside & ~held & ~gone & (d_last <= reach[:, None])
+            cost = np.where(jump, JUMP_COST + d_last / reach[:, None] + p.class_cost * mismatch, cost) \
+                - NUMBER_BONUS * same
+            cost[~inside & ~jump] = _FORBIDDEN
             for i, j in zip(*linear_sum_assignment(cost)):
                 if cost[i, j] < _FORBIDDEN:
-                    matches.append((tracks[i], obs[j], False))
+                    matches.append((tracks[i], obs[j], bool(dist[i, j] > gates[i])))
                     used_t.add(i)
                     used_o.add(j)
             # Second round: what is left, within the reach of the fastest ball.
@@ -302,6 +364,16 @@ class Tracker:
         free_t = [t for i, t in enumerate(tracks) if i not in used_t]
         free_o = [j for j in range(len(obs)) if j not in used_o]
         return matches, free_t, free_o
+
+    @staticmethod
+    def _same_number(tracks: list[Track], obs: list[Observation]) -> np.ndarray:
+        """[track, detection]: the detection reads the number the confirmed track has carried (fused)."""
+        nums = [t.votes.number(min_weight=2.0, min_share=0.7) if t.confirmed else None for t in tracks]
+        # A number read on two detections of one frame is misread on one of them: evidence for neither.
+        read = [o.number for o in obs if o.number is not None]
+        nums = [n if read.count(n) == 1 else None for n in nums]
+        return np.array([[n is not None and o.number == n for o in obs] for n in nums], bool).reshape(
+            len(tracks), len(obs))
 
     # ---------------------------------------------------------------- correct
     def _correct(self, tr: Track, ob: Observation, stamp: float, jump: bool) -> None:

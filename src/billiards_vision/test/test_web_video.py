@@ -197,6 +197,7 @@ def test_bad_requests_get_4xx_with_reason(server):
         '/stream?topic=/camera/image_raw&type=h264': (400, b'not supported'),
         '/stream?topic=/camera/image_raw&type=gif': (400, b'unknown stream type'),
         '/stream?topic=/camera/image_raw&width=-3': (400, b'width must be between'),
+        '/stream_viewer?topic=/camera/image_raw&width=' + '9' * 400: (400, b'width must be between'),  # no float
         '/stream?topic=/camera/image_raw&quality=abc': (400, b'quality must be an integer'),
         '/stream?topic=/camera/image_raw&qos_profile=fast': (400, b'unknown qos_profile'),
         '/snapshot?topic=/bad topic': (400, b'invalid topic name'),

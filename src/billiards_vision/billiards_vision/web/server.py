@@ -108,7 +108,8 @@ def _number(query, name: str, default, lo, hi, kind=int):
     except ValueError:
         raise BadRequest(f"{name} must be {'an integer' if kind is int else 'a number'}, got {raw!r}") from None
     if not lo <= value <= hi:
-        raise BadRequest(f'{name} must be between {lo:g} and {hi:g}, got {value:g}')
+        shown = raw if len(raw) <= 24 else raw[:24] + '...'  # a huge int cannot even be formatted as float
+        raise BadRequest(f'{name} must be between {lo:g} and {hi:g}, got {shown}')
     return value
 
 

@@ -503,15 +503,15 @@ async def _read_parts(port, count: int, pause: float = 0.0, progress=None) -> in
 
 def test_twenty_clients_share_encodes_and_a_slow_one_holds_nobody_back():
     """20 concurrent streams on loopback: all served, one encode per frame, and 19 clients read 30 parts
-    each while a client reading one part a second has not finished its ten: were the fast clients held to
-    the slow one's pace, their 30 parts would take 30 s. (How fast they are is the bench's business:
-    bench_viewers measures fps and CPU for 1 and 20 clients.)"""
+    each while a client reading one part a second is far behind: held to the slow one's pace, the fast
+    clients would read in lock-step with it and finish with it at 30. (How fast they are is the bench's
+    business: bench_viewers measures fps and CPU for 1 and 20 clients.)"""
     with running_server(max_clients=25) as (port, web, *_):
         snapshot(port, '/snapshot?topic=/camera/image_raw')  # subscribed and frames flowing
         slow = [0]
 
         async def run():
-            slow_task = asyncio.ensure_future(_read_parts(port, 10, pause=1.0, progress=slow))
+            slow_task = asyncio.ensure_future(_read_parts(port, 30, pause=1.0, progress=slow))
             fast = await asyncio.wait_for(asyncio.gather(*(_read_parts(port, 30) for _ in range(19))), 60)
             slow_at_end = slow[0]
             slow_task.cancel()
@@ -519,7 +519,7 @@ def test_twenty_clients_share_encodes_and_a_slow_one_holds_nobody_back():
 
         fast, slow_at_end = asyncio.run(run())
         assert fast == [30] * 19
-        assert 1 <= slow_at_end < 10, 'the fast clients were held to the slow client\'s pace'
+        assert 1 <= slow_at_end < 20, 'the fast clients were held to the slow client\'s pace'
         topic = json.loads(get(port, '/health')[2])['topics']['/camera/image_raw']
         assert topic['frames_sent'] >= 19 * 30
         assert topic['encodes'] <= topic['frames_received']  # one encode per frame, not per client

@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from billiards_vision.tools.graph import GRAPH
+from billiards_vision.tools.simulate import parse_resolution
 
 NODES = tuple(name for name, _ in GRAPH)
 # (topic, message type module.name, label in the table)
@@ -254,20 +255,10 @@ def print_table(results: list[dict]) -> None:
                   f'{r["camera_log_reconnect_lines"]}, load average {" ".join(r["loadavg"])}{extra}')
 
 
-def parse_size(text: str) -> tuple:
-    try:
-        w, h = (int(v) for v in text.lower().split('x'))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f'size {text!r} is not WIDTHxHEIGHT') from None
-    if w < 64 or h < 64:
-        raise argparse.ArgumentTypeError(f'size {text!r} is too small')
-    return w, h
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog='bench_graph', description=__doc__.split('\n')[0])
     parser.add_argument('--seconds', type=float, default=60.0, help='measured seconds per case (after warm-up)')
-    parser.add_argument('--sizes', nargs='+', type=parse_size, default=[(1280, 720), (1920, 1080)])
+    parser.add_argument('--sizes', nargs='+', type=parse_resolution, default=[(1280, 720), (1920, 1080)])
     parser.add_argument('--sources', nargs='+', default=['synthetic://demo', 'video'],
                         help="camera sources; 'video' is a rendered demo clip")
     parser.add_argument('--modes', nargs='+', default=['incremental', 'full'], choices=['incremental', 'full'])

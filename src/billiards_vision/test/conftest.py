@@ -89,6 +89,37 @@ def wait_for(predicate, timeout: float, interval: float = 0.05):
     return value
 
 
+def group_alive(pgid: int) -> bool:
+    """Whether any process of process group `pgid` still exists."""
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def observer(domain_id: int, name: str):
+    """A test node on its own ROS domain, spun on the test's thread by `spin_until`.
+    Yields (node, spin_until) with spin_until(predicate, timeout) -> the predicate's last value."""
+    import rclpy
+    from rclpy.executors import SingleThreadedExecutor
+    context = rclpy.Context()
+    rclpy.init(context=context, domain_id=domain_id)
+    node = rclpy.create_node(name, context=context)
+    executor = SingleThreadedExecutor(context=context)
+    executor.add_node(node)
+
+    def spin_until(predicate, timeout: float):
+        return wait_for(lambda: executor.spin_once(timeout_sec=0.05) or predicate(), timeout)
+    try:
+        yield node, spin_until
+    finally:
+        executor.shutdown()
+        node.destroy_node()
+        rclpy.shutdown(context=context)
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as s:

@@ -18,13 +18,12 @@ import threading
 import cv2
 import numpy as np
 import pytest
-import rclpy
 from sensor_msgs.msg import Image
 
 from billiards_interfaces.msg import BallArray, CueStick, Table
 from billiards_vision.tools import graph
 from billiards_vision.ros.qos import LATCHED_QOS, RESULT_QOS, SENSOR_QOS
-from conftest import free_port, CONFIG, executable, ros_env, wait_for
+from conftest import CONFIG, executable, free_port, group_alive, observer, ros_env, wait_for
 
 DOMAIN = 74
 
@@ -52,23 +51,13 @@ class Output:
 
 @pytest.fixture
 def ros():
-    context = rclpy.Context()
-    rclpy.init(context=context, domain_id=DOMAIN)
-    node = rclpy.create_node('graph_test_observer', context=context)
-    executor = rclpy.executors.SingleThreadedExecutor(context=context)
-    executor.add_node(node)
-    yield node, executor
-    node.destroy_node()
-    rclpy.shutdown(context=context)
-
-
-def spin_until(executor, predicate, timeout):
-    return wait_for(lambda: executor.spin_once(timeout_sec=0.05) or predicate(), timeout)
+    with observer(DOMAIN, 'graph_test_observer') as node_and_spin:
+        yield node_and_spin
 
 
 @pytest.mark.parametrize('name', [name for name, _ in graph.GRAPH])
 def test_node_process_starts_and_stops_on_sigint(name, processes, ros):
-    node, executor = ros
+    node, spin_until = ros
     args = [executable(name), '--ros-args', '--params-file', str(CONFIG)]
     if name == 'web_video_server':
         args += ['-p', f'port:={free_port()}']
@@ -76,11 +65,11 @@ def test_node_process_starts_and_stops_on_sigint(name, processes, ros):
         args += ['-p', 'source:=pattern://moving', '-p', 'image_width:=320', '-p', 'image_height:=240']
     proc = processes.start(args, env=ros_env(DOMAIN))
     output = Output(proc)
-    assert spin_until(executor, lambda: name in node.get_node_names(), 30), ''.join(output.text)
+    assert spin_until(lambda: name in node.get_node_names(), 30), ''.join(output.text)
     if name == 'camera_driver':
         frames = []
         node.create_subscription(Image, '/camera/image_raw', frames.append, SENSOR_QOS)
-        assert spin_until(executor, lambda: len(frames) >= 3, 20), ''.join(output.text)
+        assert spin_until(lambda: len(frames) >= 3, 20), ''.join(output.text)
         assert (frames[-1].width, frames[-1].height, frames[-1].encoding) == (320, 240, 'bgr8')
     assert proc.poll() is None, ''.join(output.text)
     code, _ = processes.stop(proc, signal.SIGINT, timeout=15)
@@ -109,17 +98,9 @@ def graph_children(pid: int) -> dict:
     return {m.group(2): int(m.group(1)) for m in re.finditer(r'^\s*(\d+) .*node_process (\w+)', out, re.M)}
 
 
-def group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
 @pytest.mark.parametrize('mode', ['processes', 'single-process'])
 def test_whole_graph_serves_a_moving_picture_and_publishes_results(mode, processes, ros):
-    node, executor = ros
+    node, spin_until = ros
     port = free_port()
     args = [executable('billiards_graph'), '--source', 'synthetic://demo', '--web-port', str(port)]
     if mode == 'single-process':
@@ -147,7 +128,7 @@ def test_whole_graph_serves_a_moving_picture_and_publishes_results(mode, process
     assert np.abs(first.astype(int) - later.astype(int)).mean() > 0.5, 'the picture does not move'
     conn.close()
 
-    assert spin_until(executor, lambda: tables and balls and frames, 60), ''.join(output.text)
+    assert spin_until(lambda: tables and balls and frames, 60), ''.join(output.text)
     assert tables[-1].found
     assert (frames[-1].width, frames[-1].height) == (960, 540)  # --ros-args reach the camera
     if mode == 'processes':
@@ -157,9 +138,9 @@ def test_whole_graph_serves_a_moving_picture_and_publishes_results(mode, process
         assert output.find(r'cue_detector exited with code -9 .*starting it again', 10), ''.join(output.text)
         assert wait_for(lambda: graph_children(proc.pid).get('cue_detector') not in (None, children['cue_detector']),
                         30), ''.join(output.text)
-        spin_until(executor, lambda: False, 0.5)
+        spin_until(lambda: False, 0.5)
         cues.clear()
-        assert spin_until(executor, lambda: cues, 60), ''.join(output.text)  # from the new process
+        assert spin_until(lambda: cues, 60), ''.join(output.text)  # from the new process
     code, _ = processes.stop(proc, signal.SIGINT, timeout=20)  # the supervisor only: it stops its children
     assert code == 0, ''.join(output.text)
     assert 'Traceback' not in ''.join(output.text), ''.join(output.text)

@@ -14,13 +14,12 @@ import signal
 import subprocess
 import time
 
-import rclpy
 from sensor_msgs.msg import Image
 
 from billiards_interfaces.msg import BallArray
 from billiards_vision.ros.qos import RESULT_QOS, SENSOR_QOS
 from billiards_vision.tools import graph
-from conftest import CONFIG, executable, free_port, ros_env, wait_for
+from conftest import CONFIG, executable, free_port, group_alive, observer, ros_env, wait_for
 
 DOMAIN = 81
 STOP_WITHIN_S = 5.0  # launch's sigterm_timeout: a node still running then is sent SIGTERM, not a clean stop
@@ -36,68 +35,51 @@ def node_args(name: str) -> list:
     return args
 
 
-def group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
 def test_sigint_to_the_group_stops_every_node_with_code_0(tmp_path):
     names = [name for name, _ in graph.GRAPH]
     procs, logs, pgid = {}, {}, 0
-    context = rclpy.Context()
-    rclpy.init(context=context, domain_id=DOMAIN)
-    observer = rclpy.create_node('launch_shutdown_observer', context=context)
-    executor = rclpy.executors.SingleThreadedExecutor(context=context)
-    executor.add_node(observer)
-    try:
-        for name in names:  # one process group, like the children of the launch process
-            logs[name] = tmp_path / f'{name}.log'
-            with open(logs[name], 'w') as log:
-                procs[name] = subprocess.Popen(node_args(name), env=ros_env(DOMAIN), stdout=log,
-                                               stderr=subprocess.STDOUT, process_group=pgid)
-            pgid = pgid or procs[name].pid
+    with observer(DOMAIN, 'launch_shutdown_observer') as (node, spin_until):
+        try:
+            for name in names:  # one process group, like the children of the launch process
+                logs[name] = tmp_path / f'{name}.log'
+                with open(logs[name], 'w') as log:
+                    procs[name] = subprocess.Popen(node_args(name), env=ros_env(DOMAIN), stdout=log,
+                                                   stderr=subprocess.STDOUT, process_group=pgid)
+                pgid = pgid or procs[name].pid
 
-        def output():
-            return '\n'.join(f'--- {n}:\n{logs[n].read_text()[-3000:]}' for n in names)
+            def output():
+                return '\n'.join(f'--- {n}:\n{logs[n].read_text()[-3000:]}' for n in names)
 
-        frames, balls = [], []
-        observer.create_subscription(Image, '/camera/image_raw', frames.append, SENSOR_QOS)
-        observer.create_subscription(BallArray, '/balls', balls.append, RESULT_QOS)
+            frames, balls = [], []
+            node.create_subscription(Image, '/camera/image_raw', frames.append, SENSOR_QOS)
+            node.create_subscription(BallArray, '/balls', balls.append, RESULT_QOS)
 
-        def spin_until(predicate, timeout):
-            return wait_for(lambda: executor.spin_once(timeout_sec=0.05) or predicate(), timeout)
+            # Stop a busy graph: every node up, frames flowing, the detectors working on them.
+            assert spin_until(lambda: set(names) <= set(node.get_node_names()), 60), output()
+            assert spin_until(lambda: len(frames) >= 5 and balls, 60), output()
+            assert all(p.poll() is None for p in procs.values()), output()
 
-        # Stop a busy graph: every node up, frames flowing, the detectors working on them.
-        assert spin_until(lambda: set(names) <= set(observer.get_node_names()), 60), output()
-        assert spin_until(lambda: len(frames) >= 5 and balls, 60), output()
-        assert all(p.poll() is None for p in procs.values()), output()
-
-        start = time.monotonic()
-        os.killpg(pgid, signal.SIGINT)
-        time.sleep(LAUNCH_SIGINT_AFTER_S)
-        for proc in procs.values():
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGINT)
-        codes = {}
-        for name, proc in procs.items():
-            try:
-                codes[name] = proc.wait(timeout=max(0.0, start + STOP_WITHIN_S - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                codes[name] = 'still running'
-        assert codes == {name: 0 for name in names}, output()
-        assert 'Traceback' not in output(), output()
-        # Grandchildren (capture child, forkserver, resource tracker) go with their node.
-        assert wait_for(lambda: not group_alive(pgid), 2.0), \
-            subprocess.run(['ps', '-o', 'pid,stat,args', '-g', str(pgid)], capture_output=True, text=True).stdout
-        leaked = [n for n in names if 'leaked' in logs[n].read_text()]
-        assert not leaked, output()
-    finally:
-        if pgid and group_alive(pgid):
-            os.killpg(pgid, signal.SIGKILL)
-        for proc in procs.values():
-            proc.wait()
-        observer.destroy_node()
-        rclpy.shutdown(context=context)
+            start = time.monotonic()
+            os.killpg(pgid, signal.SIGINT)
+            time.sleep(LAUNCH_SIGINT_AFTER_S)
+            for proc in procs.values():
+                if proc.poll() is None:
+                    proc.send_signal(signal.SIGINT)
+            codes = {}
+            for name, proc in procs.items():
+                try:
+                    codes[name] = proc.wait(timeout=max(0.0, start + STOP_WITHIN_S - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    codes[name] = 'still running'
+            assert codes == {name: 0 for name in names}, output()
+            assert 'Traceback' not in output(), output()
+            # Grandchildren (capture child, forkserver, resource tracker) go with their node.
+            assert wait_for(lambda: not group_alive(pgid), 2.0), \
+                subprocess.run(['ps', '-o', 'pid,stat,args', '-g', str(pgid)], capture_output=True, text=True).stdout
+            leaked = [n for n in names if 'leaked' in logs[n].read_text()]
+            assert not leaked, output()
+        finally:
+            if pgid and group_alive(pgid):
+                os.killpg(pgid, signal.SIGKILL)
+            for proc in procs.values():
+                proc.wait()

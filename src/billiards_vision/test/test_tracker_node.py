@@ -10,14 +10,13 @@ the first movement of a ball at rest is a shot start; /diagnostics reports the t
 import signal
 
 import pytest
-import rclpy
 from billiards_interfaces.msg import Ball, BallArray, GameEvent, Table, TrackedBall, TrackedBallArray
 from builtin_interfaces.msg import Time
 from diagnostic_msgs.msg import DiagnosticArray
 from geometry_msgs.msg import Point
 
 from billiards_vision.ros.qos import LATCHED_QOS, RESULT_QOS
-from conftest import CONFIG, executable, ros_env, wait_for
+from conftest import CONFIG, executable, observer, ros_env
 
 DOMAIN = 77
 SCALE = 400.0   # px per m of the fake camera
@@ -25,18 +24,8 @@ SCALE = 400.0   # px per m of the fake camera
 
 @pytest.fixture
 def ros():
-    context = rclpy.Context()
-    rclpy.init(context=context, domain_id=DOMAIN)
-    node = rclpy.create_node('tracker_test', context=context)
-    executor = rclpy.executors.SingleThreadedExecutor(context=context)
-    executor.add_node(node)
-    yield node, executor
-    node.destroy_node()
-    rclpy.shutdown(context=context)
-
-
-def spin_until(executor, predicate, timeout):
-    return wait_for(lambda: executor.spin_once(timeout_sec=0.05) or predicate(), timeout)
+    with observer(DOMAIN, 'tracker_test') as node_and_spin:
+        yield node_and_spin
 
 
 def table_msg() -> Table:
@@ -52,7 +41,7 @@ def ball(x, y, kind, number) -> Ball:
 
 
 def test_tracks_follow_published_detections(processes, ros):
-    node, executor = ros
+    node, spin_until = ros
     proc = processes.start([executable('tracker'), '--ros-args', '--params-file', str(CONFIG)], env=ros_env(DOMAIN))
     tracks, events, diags = [], [], []
     node.create_subscription(TrackedBallArray, '/tracks', tracks.append, RESULT_QOS)
@@ -61,7 +50,7 @@ def test_tracks_follow_published_detections(processes, ros):
     table_pub = node.create_publisher(Table, '/table', LATCHED_QOS)
     balls_pub = node.create_publisher(BallArray, '/balls', RESULT_QOS)
     table_pub.publish(table_msg())
-    assert spin_until(executor, lambda: balls_pub.get_subscription_count() > 0, 30), proc.stdout
+    assert spin_until(lambda: balls_pub.get_subscription_count() > 0, 30), proc.stdout
 
     sent = []
     for k in range(30):
@@ -72,9 +61,9 @@ def test_tracks_follow_published_detections(processes, ros):
         msg.header.frame_id = 'camera'
         balls_pub.publish(msg)
         sent.append(msg.header.stamp)
-        spin_until(executor, lambda: len(tracks) >= k + 1, 10)
+        spin_until(lambda: len(tracks) >= k + 1, 10)
 
-    assert spin_until(executor, lambda: len(tracks) >= 30, 20), f'{len(tracks)} track arrays'
+    assert spin_until(lambda: len(tracks) >= 30, 20), f'{len(tracks)} track arrays'
     assert [m.header.stamp for m in tracks] == sent            # one TrackedBallArray per BallArray, same stamp
     late = tracks[-1]
     assert len(late.balls) == 2
@@ -86,7 +75,7 @@ def test_tracks_follow_published_detections(processes, ros):
     assert rolling.velocity.x == pytest.approx(0.8, abs=0.05) and abs(rolling.velocity.y) < 0.05
     still = next(b for b in late.balls if b.ball.number == 3)
     assert still.state == TrackedBall.STATE_STATIONARY and still.velocity.x == 0.0
-    assert spin_until(executor, lambda: any(e.type == GameEvent.SHOT_STARTED for e in events), 5)
+    assert spin_until(lambda: any(e.type == GameEvent.SHOT_STARTED for e in events), 5)
     shot = next(e for e in events if e.type == GameEvent.SHOT_STARTED)
     assert list(shot.ball_ids) == [ids[0]]
     # A status published during the 30 frames may arrive first: wait for one that has seen them all.
@@ -94,7 +83,7 @@ def test_tracks_follow_published_detections(processes, ros):
     def status_after_all_frames():
         return next((s for d in reversed(diags) for s in d.status if s.name == 'tracker'
                      and {kv.key: kv.value for kv in s.values}.get('frames') == '30'), None)
-    assert spin_until(executor, status_after_all_frames, 10)
+    assert spin_until(status_after_all_frames, 10)
     values = {kv.key: kv.value for kv in status_after_all_frames().values}
     assert values['tracks'] == '2' and float(values['rate_hz']) > 0
 

@@ -4,17 +4,19 @@
 import json
 
 import cv2
+import pytest
 
 from billiards_vision.tools import evaluate, process_video, simulate
 
 
-def test_clip_tracked_and_scored(tmp_path):
+@pytest.mark.parametrize('search', ['incremental', 'full'])  # the live node's ball search, and every frame in full
+def test_clip_tracked_and_scored(tmp_path, search):
     clip = tmp_path / 'clip'
     assert simulate.main(['--scenario', 'single_shot', '--seconds', '1.0', '--resolution', '960x540', '--seed', '2',
                           '--out', str(clip), '--quiet']) == 0
     video = next(p for p in (clip / 'video.mp4', clip / 'video.avi') if p.exists())
     out = tmp_path / 'tracks.jsonl'
-    assert process_video.main([str(video), '--out', str(out), '--quiet']) == 0
+    assert process_video.main([str(video), '--out', str(out), '--ball-search', search, '--quiet']) == 0
     lines = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r['frame'] for r in lines] == list(range(30))
     assert lines[1]['stamp'] - lines[0]['stamp'] > 0

@@ -4,13 +4,14 @@
 
     python -m billiards_vision.tools.eval_tracking [--scenarios break single_shot ...] [--seeds 10]
         [--break-seeds 1]
-        [--detections truth|video] [--every 1 3] [--json FILE]
+        [--detections truth|video] [--ball-search full incremental] [--every 1 3] [--json FILE]
 
 Each scenario runs once to its end (random: --seeds seeds, break: --break-seeds seeds). Detections:
 - truth: ground truth with realistic faults (evaluation/synthetic_detections.py), fast;
 - video: `simulate` renders the clip (1280x720), `process_video` runs the real detectors and
   the tracker on it, and `evaluate --tracking` scores the file, i.e. the offline tools
-  end to end (minutes per clip on a loaded 2-core machine).
+  end to end (minutes per clip on a loaded 2-core machine); --ball-search runs the ball
+  detector in full search every frame and/or incremental (as the live node does), side by side.
 At 10 Hz (--every 3) the ground truth is scored on the frames that were processed.
 Prints one row per clip and run: id switches, IDF1, longest track without a ball, median
 relative speed error (> 0.2 m/s), pocketing events right / expected, shot start and
@@ -63,7 +64,8 @@ def track_truth(frames: list[dict], every: int, seed: int) -> list[dict]:
     return out
 
 
-def track_video(frames: list[dict], scenario: str, seed: int, every: int, work: Path) -> list[dict]:
+def track_video(frames: list[dict], scenario: str, seed: int, every: int, work: Path,
+                search: str = 'full') -> list[dict]:
     from . import process_video, simulate
     clip = work / f'{scenario}_{seed}'
     if not (clip / 'ground_truth.jsonl').exists():
@@ -72,8 +74,9 @@ def track_video(frames: list[dict], scenario: str, seed: int, every: int, work: 
         if code:
             raise RuntimeError(f'simulate failed for {scenario} seed {seed}')
     video = next(p for p in (clip / 'video.mp4', clip / 'video.avi') if p.exists())
-    out = clip / f'tracks_every{every}.jsonl'
-    if process_video.main([str(video), '--out', str(out), '--every', str(every), '--quiet']):
+    out = clip / f'tracks_every{every}_{search}.jsonl'
+    if process_video.main([str(video), '--out', str(out), '--every', str(every), '--ball-search', search,
+                           '--quiet']):
         raise RuntimeError(f'process_video failed on {video}')
     return [json.loads(line) for line in out.read_text().splitlines()]
 
@@ -102,6 +105,8 @@ def main(argv=None) -> int:
     p.add_argument('--seeds', type=int, default=10, help='seeds of random (others: seed 0)')
     p.add_argument('--break-seeds', type=int, default=1, help='seeds of break (rack order, cue ball spot, aim)')
     p.add_argument('--detections', choices=('truth', 'video'), default='truth')
+    p.add_argument('--ball-search', nargs='+', choices=('full', 'incremental'), default=['full'],
+                   help='video mode: the ball detector\'s search, one run each (default %(default)s)')
     p.add_argument('--every', type=int, nargs='+', default=[1, 3])
     p.add_argument('--work', type=Path, default=None, help='folder for rendered clips (video mode)')
     p.add_argument('--json', type=Path, default=None, help='also write all rows here')
@@ -112,18 +117,23 @@ def main(argv=None) -> int:
         seeds = {'random': args.seeds, 'break': args.break_seeds}.get(scenario, 1)
         for seed in range(seeds):
             frames = scenario_truth(scenario, seed)
-            for every in args.every:
+            runs = [(every, search) for every in args.every
+                    for search in (args.ball_search if args.detections == 'video' else [None])]
+            for every, search in runs:
                 if args.detections == 'truth':
                     preds = track_truth(frames, every, seed)
                 else:
-                    preds = track_video(frames, scenario, seed, every, work)
+                    preds = track_video(frames, scenario, seed, every, work, search)
                 gt = frames[::every]
-                path = work / f'{scenario}_{seed}_pred{every}.jsonl'
+                tag = f'{every}' + (f'_{search}' if search else '')
+                path = work / f'{scenario}_{seed}_pred{tag}.jsonl'
                 path.write_text(''.join(json.dumps(r) + '\n' for r in preds))
                 gt_path = work / f'{scenario}_{seed}_gt{every}.jsonl'
                 gt_path.write_text(''.join(json.dumps(g) + '\n' for g in gt))
                 m = score_tracking(load_ground_truth(gt_path), load_predictions(path))
                 r = row(f'{scenario}/{seed}', every, m)
+                if search:
+                    r['ball_search'] = search
                 rows.append(r)
                 print(json.dumps(r), flush=True)
     if args.json:

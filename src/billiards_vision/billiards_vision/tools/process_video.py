@@ -17,7 +17,8 @@ import json
 import math
 import os
 import sys
-from typing import Iterator
+from dataclasses import fields
+from typing import Iterator, Optional
 
 import cv2
 import yaml
@@ -26,8 +27,8 @@ from tqdm import tqdm
 from ..camera.bag import BagSource, is_bag_folder
 from ..camera.base import BAG_EXTENSIONS, CaptureSettings, SourceError
 from ..camera.image_folder import list_images
-from ..detection.balls import detect_balls
 from ..detection.cue import detect_cue
+from ..detection.incremental import IncrementalBallDetector, IncrementalParams
 from ..detection.params import DetectorParams
 from ..detection.table_tracker import TableTracker
 from ..tracking import params as tracking_params
@@ -103,9 +104,16 @@ def frame_count(path: str):
 class Pipeline:
     """Table, balls, cue and tracker on successive frames (what the nodes do, in one process)."""
 
-    def __init__(self, config: dict):
+    def __init__(self, config: dict, ball_search: Optional[str] = None):
         det = DetectorParams.from_yaml_dict(config)
         self.det = det
+        # The ball search as the ball_detector node does it: incremental unless full_search_every_frame
+        # (or `ball_search`, 'incremental' / 'full', which overrides the config for side-by-side runs).
+        ball_cfg = _section(config, 'ball_detector')
+        inc = IncrementalParams(**{f.name: type(f.default)(ball_cfg[f.name])
+                                   for f in fields(IncrementalParams) if f.name in ball_cfg})
+        full = bool(ball_cfg.get('full_search_every_frame', False)) if ball_search is None else ball_search == 'full'
+        self.balls = IncrementalBallDetector(det.balls, inc, force_full=full)
         table_cfg = _section(config, 'table_detector')
         self.table_tracker = TableTracker(det.table, float(table_cfg.get('redetect_interval_s', 10.0)),
                                           float(table_cfg.get('change_threshold', 0.05)),
@@ -117,7 +125,7 @@ class Pipeline:
         balls, cue = [], None
         if table is not None:
             self.session.set_table(table.geometry, table.to_image)
-            balls = detect_balls(image, table, self.det.balls)
+            balls = self.balls.detect(image, table, stamp)
             found = detect_cue(image, table, balls, self.det.cue)
             if found is not None and found.tip_m is not None:
                 cue = {'tip_px': [float(v) for v in found.tip_px], 'butt_px': [float(v) for v in found.butt_px],
@@ -151,6 +159,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--every', type=int, default=1,
                    help='process every N-th frame only (e.g. 3: 10 Hz detections from 30 fps video)')
     p.add_argument('--max-frames', type=int, default=0, help='stop after this many input frames (0: all)')
+    p.add_argument('--ball-search', choices=('incremental', 'full'), default=None,
+                   help='incremental (re-search only where the picture changed, the node default) or full '
+                        '(every frame); default: full_search_every_frame of --params')
     p.add_argument('--quiet', action='store_true', help='no progress bar')
     return p
 
@@ -161,7 +172,7 @@ def main(argv=None) -> int:
         print('process_video: --every must be >= 1, --fps > 0, --max-frames >= 0', file=sys.stderr)
         return 2
     try:
-        pipeline = Pipeline(load_config(args.params))
+        pipeline = Pipeline(load_config(args.params), args.ball_search)
     except (OSError, ValueError, yaml.YAMLError) as exc:
         print(f'process_video: bad --params: {exc}', file=sys.stderr)
         return 2

@@ -148,9 +148,16 @@ class WebVideoServer(Node):
         except OSError as exc:
             self._error = exc
             started.set()
+            self._loop.close()
             return
         started.set()
-        self._loop.run_forever()
+        try:
+            self._loop.run_forever()
+        finally:
+            # Closed here, on its own thread: a loop left to the garbage collector at exit closes its
+            # self-pipe after the interpreter has torn the socket down ("Invalid file descriptor: -1").
+            self._loop.run_until_complete(self._loop.shutdown_asyncgens())
+            self._loop.close()
 
     def destroy_node(self):
         if self._runner is not None and self._loop.is_running():

@@ -187,12 +187,15 @@ def _shadow_sector(shade, cx, cy, r, ok) -> np.ndarray:
     return profile > lo + 0.5 * (hi - lo)
 
 
-def _refine(lab, shade, cand, r_pred, params: BallParams, edge_floor: float = 0.0):
+def _refine(lab, shade, cand, r_pred, params: BallParams, edge_floor: float = 0.0,
+            radius_ratio: Optional[float] = None):
     """Ray-based sub-pixel refinement; returns per-candidate (cx, cy, r, support, residual).
 
     The first pass fits centre and radius freely; the radius of the balls with a
     complete outline then fixes the radius for a second, centre-only fit, so a
-    side lost in a shadow or against a neighbour cannot pull the centre.
+    side lost in a shadow or against a neighbour cannot pull the centre. With fewer
+    than three such balls (a crop) the ratio measured radius / predicted radius is
+    `radius_ratio` (the caller's, from the whole table), else 1.
     """
     cx, cy = cand[:, 0].astype(np.float64), cand[:, 1].astype(np.float64)
     out = np.zeros((len(cx), 6))   # cx, cy, r, support, residual, weak-outline flag
@@ -244,7 +247,7 @@ def _refine(lab, shade, cand, r_pred, params: BallParams, edge_floor: float = 0.
         if it == 1:
             ratio = out[:, 2] / r_pred
             full = (out[:, 3] > 0.9) & (np.abs(ratio - 1) < params.radius_tolerance)
-            fixed_r = float(np.median(ratio[full])) if full.sum() >= 3 else 1.0
+            fixed_r = float(np.median(ratio[full])) if full.sum() >= 3 else (radius_ratio or 1.0)
             shadow = _shadow_sector(shade, cx, cy, out[:, 2], full)
         if it == 2:
             # Dark balls on dark cloth (green on green, in a cushion's shade) have faint
@@ -287,7 +290,8 @@ def _disc_mean(img, cx, cy, r) -> float:
 
 
 def detect_balls(image_bgr: np.ndarray, table: TableDetection, params: BallParams,
-                 cloth: Optional[ClothModel] = None, centres_in: Optional[tuple] = None) -> list[BallDetection]:
+                 cloth: Optional[ClothModel] = None, centres_in: Optional[tuple] = None,
+                 radius_ratio: Optional[float] = None) -> list[BallDetection]:
     """Balls on the playing surface of `table` in a BGR image.
 
     Balls much larger than WORK_RADIUS_PX (4K pictures) are searched for in a copy
@@ -298,7 +302,8 @@ def detect_balls(image_bgr: np.ndarray, table: TableDetection, params: BallParam
 
     `centres_in` (x0, y0, x1, y1 image px) keeps only vote peaks in that box: a caller
     that searches a crop only for balls centred in its middle (detection.incremental)
-    need not refine the candidates of the margin.
+    need not refine the candidates of the margin. `radius_ratio`: measured / predicted ball
+    radius on the whole table (see `radius_ratio`), for a crop with too few balls to measure it.
     """
     if image_bgr is None or image_bgr.ndim != 3 or image_bgr.shape[2] != 3:
         raise ValueError('detect_balls needs a BGR image (H x W x 3)')
@@ -306,16 +311,29 @@ def detect_balls(image_bgr: np.ndarray, table: TableDetection, params: BallParam
         cloth = table.cloth or estimate_cloth(image_bgr)
     r_mid = float(table.ball_radius_px(table.corners_px.mean(axis=0, keepdims=True))[0]) * params.radius_scale
     if r_mid <= 1.25 * WORK_RADIUS_PX:
-        balls = _detect_balls_at_scale(image_bgr, table, params, cloth, centres_in)
+        balls = _detect_balls_at_scale(image_bgr, table, params, cloth, centres_in, radius_ratio)
     else:
-        balls = _detect_balls_scaled(image_bgr, table, params, cloth, WORK_RADIUS_PX / r_mid, centres_in)
+        balls = _detect_balls_scaled(image_bgr, table, params, cloth, WORK_RADIUS_PX / r_mid, centres_in,
+                                     radius_ratio)
     for b in balls:
         b.position_m = tuple(float(v) for v in table.to_table([[b.x, b.y]])[0])
     return balls
 
 
+def radius_ratio(balls: list, table: TableDetection, params: BallParams) -> Optional[float]:
+    """Median measured / predicted radius of the balls with a complete outline (None below three):
+    the lens and the table's height put the balls a few % off the table model's size."""
+    full = [b for b in balls if b.support > 0.9]
+    if not full:
+        return None
+    pred = table.ball_radius_px(np.array([[b.x, b.y] for b in full])) * params.radius_scale
+    ratio = np.array([b.radius for b in full]) / pred
+    ratio = ratio[np.abs(ratio - 1) < params.radius_tolerance]
+    return float(np.median(ratio)) if len(ratio) >= 3 else None
+
+
 def _detect_balls_scaled(image_bgr, table: TableDetection, params: BallParams, cloth, scale: float,
-                         centres_in: Optional[tuple] = None):
+                         centres_in: Optional[tuple] = None, radius_ratio: Optional[float] = None):
     """detect_balls on a copy scaled by `scale` (< 1); positions mapped back, types read at full size."""
     H, W = image_bgr.shape[:2]
     small = cv2.resize(image_bgr, (max(8, int(round(W * scale))), max(8, int(round(H * scale)))),
@@ -328,7 +346,7 @@ def _detect_balls_scaled(image_bgr, table: TableDetection, params: BallParams, c
     if centres_in is not None:
         bx0, by0, bx1, by1 = centres_in
         centres_in = ((bx0 + 0.5) * sx - 0.5, (by0 + 0.5) * sy - 0.5, (bx1 + 0.5) * sx - 0.5, (by1 + 0.5) * sy - 0.5)
-    balls = _detect_balls_at_scale(small, small_table, params, cloth, centres_in)
+    balls = _detect_balls_at_scale(small, small_table, params, cloth, centres_in, radius_ratio)
     for b in balls:
         b.x, b.y = (b.x + 0.5) / sx - 0.5, (b.y + 0.5) / sy - 0.5
         b.radius /= 0.5 * (sx + sy)
@@ -343,7 +361,8 @@ def _detect_balls_scaled(image_bgr, table: TableDetection, params: BallParams, c
 
 
 def _detect_balls_at_scale(image_bgr: np.ndarray, table: TableDetection, params: BallParams,
-                           cloth: Optional[ClothModel], centres_in: Optional[tuple] = None) -> list[BallDetection]:
+                           cloth: Optional[ClothModel], centres_in: Optional[tuple] = None,
+                           radius_ratio: Optional[float] = None) -> list[BallDetection]:
     """Balls on the playing surface of `table`, at the picture's own scale."""
     H, W = image_bgr.shape[:2]
     r_corners = table.ball_radius_px(table.corners_px) * params.radius_scale
@@ -380,8 +399,11 @@ def _detect_balls_at_scale(image_bgr: np.ndarray, table: TableDetection, params:
     peaks = (acc >= cv2.dilate(acc, np.ones((win, win), np.uint8))) & (acc > 0.03 * full)
     ys, xs = np.nonzero(peaks)
     if centres_in is not None:
+        # Peaks up to a radius outside the box too: a ball whose centre lies just outside has off-centre
+        # peaks inside, and refined without its own central peak one of them lands on a wrong circle.
         bx0, by0, bx1, by1 = centres_in
-        inbox = (xs + x0 >= bx0 - 1) & (xs + x0 < bx1 + 1) & (ys + y0 >= by0 - 1) & (ys + y0 < by1 + 1)
+        m = 1.0 + r_med
+        inbox = (xs + x0 >= bx0 - m) & (xs + x0 < bx1 + m) & (ys + y0 >= by0 - m) & (ys + y0 < by1 + m)
         xs, ys = xs[inbox], ys[inbox]
     if len(xs) == 0 and centres_in is None:
         return []   # (a crop without ring candidates may still hold a motion-blurred ball: go on)
@@ -393,7 +415,7 @@ def _detect_balls_at_scale(image_bgr: np.ndarray, table: TableDetection, params:
     if cloth is not None:
         shade = ((hue_distance(hsv[..., 0], cloth.hue) < 10) & (hsv[..., 1] > 0.45 * cloth.saturation)
                  & (hsv[..., 2] < 0.85 * cloth.value)).astype(np.float32)
-    fit = _refine(lab, shade, cand, r_pred, params, edge_floor)
+    fit = _refine(lab, shade, cand, r_pred, params, edge_floor, radius_ratio)
     # Chromaticity of dark pixels (shadows) is noisy: judge it on a smoothed picture.
     fg = _chroma_foreground(cv2.GaussianBlur(roi, (0, 0), max(1.0, 0.12 * r_med)), cloth, params) \
         if cloth is not None else None

@@ -29,7 +29,7 @@ from typing import Optional
 import cv2
 import numpy as np
 
-from .balls import BallDetection, detect_balls
+from .balls import BallDetection, detect_balls, radius_ratio
 from .classify import enforce_unique
 from .params import BallParams
 from .table import TableDetection
@@ -157,6 +157,9 @@ class IncrementalBallDetector:
         self._layout: Optional[_Layout] = None
         self._ref: Optional[np.ndarray] = None
         self._balls: list[BallDetection] = []
+        # Measured / predicted ball radius from the last full search: a crop holds too few balls
+        # to measure it, and the model's radius (a few % off) placed a dotted cue ball a radius off.
+        self._radius_ratio: Optional[float] = None
         self._last_full_t: Optional[float] = None
         self._since_full = 0
         self._frame = 0
@@ -197,6 +200,7 @@ class IncrementalBallDetector:
 
     def _full(self, image, table, cells, t) -> list[BallDetection]:
         self._balls = detect_balls(image, table, self.params)
+        self._radius_ratio = radius_ratio(self._balls, table, self.params) or self._radius_ratio
         for b in self._balls:
             b.extra = dict(b.extra, typed='table')
         self._ref = cells
@@ -255,7 +259,7 @@ class IncrementalBallDetector:
         x0, y0, x1, y1 = crop
         ix0, iy0, ix1, iy1 = inner
         out = detect_balls(image[y0:y1, x0:x1], self._crop_table(table, x0, y0), self.params,
-                           centres_in=(ix0 - x0, iy0 - y0, ix1 - x0, iy1 - y0))
+                           centres_in=(ix0 - x0, iy0 - y0, ix1 - x0, iy1 - y0), radius_ratio=self._radius_ratio)
         for b in out:
             b.x += x0
             b.y += y0

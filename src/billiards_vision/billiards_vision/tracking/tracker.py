@@ -44,6 +44,23 @@ BALL_RESTITUTION = PhysicsParams().ball_restitution
 YOUNG_SPEED = 4.0    # reach of a track not yet established [m/s]
 NUMBER_BONUS = 3.0   # association cost taken off when a detection reads the number a track has carried
 JUMP_COST = 2.0      # association cost of such a match outside the gate
+LEAVE_COST = 2.5     # association cost of leaving a track, or a detection, unmatched (each)
+
+
+def _assign(cost: np.ndarray) -> list[tuple[int, int]]:
+    """Hungarian assignment in which a track or a detection may also stay unmatched (at LEAVE_COST each).
+
+    Without that option the solver matches as many pairs as it can before it looks at their costs: a track
+    whose ball was missed takes its neighbour's detection, which pushes the neighbour onto the next one.
+    """
+    n_t, n_o = cost.shape
+    big = np.full((n_t + n_o, n_o + n_t), _FORBIDDEN)
+    big[:n_t, :n_o] = cost
+    big[np.arange(n_t), n_o + np.arange(n_t)] = LEAVE_COST
+    big[n_t + np.arange(n_o), np.arange(n_o)] = LEAVE_COST
+    big[n_t:, n_o:] = 0.0
+    rows, cols = linear_sum_assignment(big)
+    return [(i, j) for i, j in zip(rows, cols) if i < n_t and j < n_o]
 
 
 @dataclass
@@ -321,11 +338,15 @@ class Tracker:
             # A track predicted into a pocket, or a ball at rest hidden under a hand, takes no far ball that shows
             # its number misread.
             gone = np.array([t.pocket_hint[0] >= 0 or not (t.moving or t.last_matched) for t in tracks])[:, None]
-            jump = same & ~inside & ~held & ~gone & (d_last <= reach[:, None])
+            # Nor does a moving ball followed in the last frame that has a detection of its kind where it was
+            # predicted: the far one is another ball with the number misread.
+            locked = np.array([t.moving and t.last_matched and t.hits > 2 for t in tracks]) & \
+                ((dist < 2 * BALL_RADIUS_M) & (mismatch == 0)).any(axis=1)
+            jump = same & ~inside & ~held & ~gone & ~locked[:, None] & (d_last <= reach[:, None])
             cost = np.where(jump, JUMP_COST + d_last / reach[:, None] + p.class_cost * mismatch, cost) \
                 - NUMBER_BONUS * same
             cost[~inside & ~jump] = _FORBIDDEN
-            for i, j in zip(*linear_sum_assignment(cost)):
+            for i, j in _assign(cost):
                 if cost[i, j] < _FORBIDDEN:
                     matches.append((tracks[i], obs[j], bool(dist[i, j] > gates[i])))
                     used_t.add(i)
@@ -355,7 +376,7 @@ class Tracker:
                 for a, i in enumerate(rest_t):
                     held[a] = np.delete(on_spot, i, axis=0)[:, rest_o].any(axis=0)
                 cost2[(d2 > reach[:, None]) | ~confirmed | held] = _FORBIDDEN
-                for a, b in zip(*linear_sum_assignment(cost2)):
+                for a, b in _assign(cost2):
                     if cost2[a, b] < _FORBIDDEN:
                         i, j = rest_t[a], rest_o[b]
                         matches.append((tracks[i], obs[j], True))

@@ -346,6 +346,16 @@ class Tracker:
             cost = np.where(jump, JUMP_COST + d_last / reach[:, None] + p.class_cost * mismatch, cost) \
                 - NUMBER_BONUS * same
             cost[~inside & ~jump] = _FORBIDDEN
+            # A detection more than a ball away from a track's prediction and against its type is left to the
+            # second round when another confirmed track of that type, with nothing of its kind in its gate, could
+            # have it (its prediction went wrong, e.g. through an unseen bounce, while this track's ball was missed).
+            since = np.array([max(stamp - t.t_last, 1e-3) for t in tracks])
+            kinds = np.array([[t.type in ('unknown', o.type) or o.type == 'unknown' for o in obs]
+                              for t in tracks]).reshape(len(tracks), len(obs))
+            lost = np.array([t.confirmed for t in tracks]) & ~(inside & (mismatch < 0.5)).any(axis=1)
+            claim = lost[:, None] & kinds & (d_last <= (p.gate_m + p.max_ball_speed * since)[:, None])
+            doubtful = (mismatch >= 0.5) & (dist > 2 * BALL_RADIUS_M) & ~jump
+            cost[doubtful & ((claim.sum(axis=0)[None, :] - claim) > 0)] = _FORBIDDEN
             for i, j in _assign(cost):
                 if cost[i, j] < _FORBIDDEN:
                     matches.append((tracks[i], obs[j], bool(dist[i, j] > gates[i])))

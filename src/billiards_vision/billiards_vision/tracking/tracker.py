@@ -186,6 +186,7 @@ class Tracker:
         self.t = stamp
         self.frames += 1
         p = self.params
+        fresh = not self.tracks and not self.graveyard
         for tr in self.tracks:
             self._predict(tr, stamp)
         if not self._predict_collisions():
@@ -197,6 +198,12 @@ class Tracker:
             tr.last_matched = False
         for k in free_obs:
             self._birth(observations[k], stamp)
+        if fresh:
+            # The first balls on a table the tracker knows nothing of (start, reset) are reported at once: nothing
+            # else can claim them. One not seen in the next frame is tentative again (_prune), so a false detection
+            # shows for one frame.
+            for tr in self.tracks:
+                tr.confirmed = True
         self._prune(stamp)
         for tr in self.tracks:
             # A new track is confirmed at rest only: balls do not appear out of nowhere rolling, while false
@@ -513,6 +520,12 @@ class Tracker:
                 continue
             if not tr.confirmed:
                 continue                       # a tentative track missed once was noise
+            if tr.hits < p.confirm_hits:
+                # Reported at once on a fresh table, missed in its second frame: tentative again, not shown; one
+                # more miss drops it, a detection confirms it with its id.
+                tr.confirmed = False
+                keep.append(tr)
+                continue
             since = stamp - tr.t_last
             pocket = self._pocket_of(tr, stamp)
             if pocket >= 0:

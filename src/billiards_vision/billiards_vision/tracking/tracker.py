@@ -44,6 +44,9 @@ BALL_RESTITUTION = PhysicsParams().ball_restitution
 YOUNG_SPEED = 4.0    # reach of a track not yet established [m/s]
 NUMBER_BONUS = 3.0   # association cost taken off when a detection reads the number a track has carried
 JUMP_COST = 2.0      # association cost of such a match outside the gate
+# Positions a stop is fitted to: the last 0.8 s (a slow collision the filter did not notice, further back, would
+# bias the fit late).
+STOP_FIT_S = 0.8
 LEAVE_COST = 2.5     # association cost of leaving a track, or a detection, unmatched (each)
 
 
@@ -595,7 +598,7 @@ class Tracker:
         speed = tr.filter.speed
         if speed > 0.4 or stamp - tr.t_manoeuvre < 0.1:
             return
-        pts = [h for h in tr.history if h[0] >= tr.t_manoeuvre and h[0] >= stamp - 1.2]
+        pts = [h for h in tr.history if h[0] >= tr.t_manoeuvre and h[0] >= stamp - STOP_FIT_S]
         fit = None
         if len(pts) >= 4:
             arr = np.array(pts)

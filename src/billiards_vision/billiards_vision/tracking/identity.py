@@ -63,12 +63,21 @@ class ClassVotes:
         return self.types.get(kind, 0.0) / total if total > 0 else 0.0
 
     def mismatch(self, kind: str, number: Optional[int]) -> float:
-        """0 (agrees or unknown) .. 1 (contradicts a confident label) for a detection's class."""
+        """0 (agrees or unknown) .. 1.7 (contradicts a confident label twice) for a detection's class.
+
+        A wrong type and a wrong colour are separate faults and add up; a number of the other type in the
+        same colour (9 read on the 1) is the wrong type alone.
+        """
         cost = 0.0
         fused = self.confident_type()
         if fused is not None and kind not in ('unknown', None) and kind != fused:
-            cost = max(cost, 1.0 - self.share(kind))
+            cost += 1.0 - self.share(kind)
         n = self.number(min_weight=2.0, min_share=0.7)
-        if n is not None and number is not None and number != n:
-            cost = max(cost, 0.7)
+        if n is not None and number is not None and colour(number) != colour(n):
+            cost += 0.7
         return cost
+
+
+def colour(number: int) -> int:
+    """The colour of a numbered ball: 1-7 and 9-15 share theirs in pairs (1 and 9 yellow); 0 white, 8 black."""
+    return number if number in (0, 8) else (number - 1) % 8 + 1

@@ -44,6 +44,26 @@ BALL_RESTITUTION = PhysicsParams().ball_restitution
 YOUNG_SPEED = 4.0    # reach of a track not yet established [m/s]
 NUMBER_BONUS = 3.0   # association cost taken off when a detection reads the number a track has carried
 JUMP_COST = 2.0      # association cost of such a match outside the gate
+# Positions a stop is fitted to: the last 0.8 s (a slow collision the filter did not notice, further back, would
+# bias the fit late).
+STOP_FIT_S = 0.8
+LEAVE_COST = 2.5     # association cost of leaving a track, or a detection, unmatched (each)
+
+
+def _assign(cost: np.ndarray) -> list[tuple[int, int]]:
+    """Hungarian assignment in which a track or a detection may also stay unmatched (at LEAVE_COST each).
+
+    Without that option the solver matches as many pairs as it can before it looks at their costs: a track
+    whose ball was missed takes its neighbour's detection, which pushes the neighbour onto the next one.
+    """
+    n_t, n_o = cost.shape
+    big = np.full((n_t + n_o, n_o + n_t), _FORBIDDEN)
+    big[:n_t, :n_o] = cost
+    big[np.arange(n_t), n_o + np.arange(n_t)] = LEAVE_COST
+    big[n_t + np.arange(n_o), np.arange(n_o)] = LEAVE_COST
+    big[n_t:, n_o:] = 0.0
+    rows, cols = linear_sum_assignment(big)
+    return [(i, j) for i, j in zip(rows, cols) if i < n_t and j < n_o]
 
 
 @dataclass
@@ -169,6 +189,7 @@ class Tracker:
         self.t = stamp
         self.frames += 1
         p = self.params
+        fresh = not self.tracks and not self.graveyard
         for tr in self.tracks:
             self._predict(tr, stamp)
         if not self._predict_collisions():
@@ -180,6 +201,12 @@ class Tracker:
             tr.last_matched = False
         for k in free_obs:
             self._birth(observations[k], stamp)
+        if fresh:
+            # The first balls on a table the tracker knows nothing of (start, reset) are reported at once: nothing
+            # else can claim them. One not seen in the next frame is tentative again (_prune), so a false detection
+            # shows for one frame.
+            for tr in self.tracks:
+                tr.confirmed = True
         self._prune(stamp)
         for tr in self.tracks:
             # A new track is confirmed at rest only: balls do not appear out of nowhere rolling, while false
@@ -321,11 +348,25 @@ class Tracker:
             # A track predicted into a pocket, or a ball at rest hidden under a hand, takes no far ball that shows
             # its number misread.
             gone = np.array([t.pocket_hint[0] >= 0 or not (t.moving or t.last_matched) for t in tracks])[:, None]
-            jump = same & ~inside & ~held & ~gone & (d_last <= reach[:, None])
+            # Nor does a moving ball followed in the last frame that has a detection of its kind where it was
+            # predicted: the far one is another ball with the number misread.
+            locked = np.array([t.moving and t.last_matched and t.hits > 2 for t in tracks]) & \
+                ((dist < 2 * BALL_RADIUS_M) & (mismatch == 0)).any(axis=1)
+            jump = same & ~inside & ~held & ~gone & ~locked[:, None] & (d_last <= reach[:, None])
             cost = np.where(jump, JUMP_COST + d_last / reach[:, None] + p.class_cost * mismatch, cost) \
                 - NUMBER_BONUS * same
             cost[~inside & ~jump] = _FORBIDDEN
-            for i, j in zip(*linear_sum_assignment(cost)):
+            # A detection more than a ball away from a track's prediction and against its type is left to the
+            # second round when another confirmed track of that type, with nothing of its kind in its gate, could
+            # have it (its prediction went wrong, e.g. through an unseen bounce, while this track's ball was missed).
+            since = np.array([max(stamp - t.t_last, 1e-3) for t in tracks])
+            kinds = np.array([[t.type in ('unknown', o.type) or o.type == 'unknown' for o in obs]
+                              for t in tracks]).reshape(len(tracks), len(obs))
+            lost = np.array([t.confirmed for t in tracks]) & ~(inside & (mismatch < 0.5)).any(axis=1)
+            claim = lost[:, None] & kinds & (d_last <= (p.gate_m + p.max_ball_speed * since)[:, None])
+            doubtful = (mismatch >= 0.5) & (dist > 2 * BALL_RADIUS_M) & ~jump
+            cost[doubtful & ((claim.sum(axis=0)[None, :] - claim) > 0)] = _FORBIDDEN
+            for i, j in _assign(cost):
                 if cost[i, j] < _FORBIDDEN:
                     matches.append((tracks[i], obs[j], bool(dist[i, j] > gates[i])))
                     used_t.add(i)
@@ -355,7 +396,7 @@ class Tracker:
                 for a, i in enumerate(rest_t):
                     held[a] = np.delete(on_spot, i, axis=0)[:, rest_o].any(axis=0)
                 cost2[(d2 > reach[:, None]) | ~confirmed | held] = _FORBIDDEN
-                for a, b in zip(*linear_sum_assignment(cost2)):
+                for a, b in _assign(cost2):
                     if cost2[a, b] < _FORBIDDEN:
                         i, j = rest_t[a], rest_o[b]
                         matches.append((tracks[i], obs[j], True))
@@ -482,6 +523,12 @@ class Tracker:
                 continue
             if not tr.confirmed:
                 continue                       # a tentative track missed once was noise
+            if tr.hits < p.confirm_hits:
+                # Reported at once on a fresh table, missed in its second frame: tentative again, not shown; one
+                # more miss drops it, a detection confirms it with its id.
+                tr.confirmed = False
+                keep.append(tr)
+                continue
             since = stamp - tr.t_last
             pocket = self._pocket_of(tr, stamp)
             if pocket >= 0:
@@ -551,7 +598,7 @@ class Tracker:
         speed = tr.filter.speed
         if speed > 0.4 or stamp - tr.t_manoeuvre < 0.1:
             return
-        pts = [h for h in tr.history if h[0] >= tr.t_manoeuvre and h[0] >= stamp - 1.2]
+        pts = [h for h in tr.history if h[0] >= tr.t_manoeuvre and h[0] >= stamp - STOP_FIT_S]
         fit = None
         if len(pts) >= 4:
             arr = np.array(pts)

@@ -27,10 +27,10 @@ import numpy as np
 from ..table_geometry import BALL_RADIUS_M
 from .classify import type_balls
 from .colors import ClothModel, estimate_cloth, hue_distance
+from .outline import refine, sample
 from .params import BallParams
 from .table import TableDetection
 
-N_RAYS = 48
 # Ball radius [px] the search works at: larger balls are searched for in a scaled-down copy.
 WORK_RADIUS_PX = 20.0
 
@@ -59,21 +59,6 @@ class BallDetection:
                 'type': self.type, 'number': self.number, 'confidence': round(self.score, 3)}
 
 
-def _sample(img: np.ndarray, px: np.ndarray, py: np.ndarray) -> np.ndarray:
-    """Bilinear samples of img at float coordinates of any shape (remap needs < 32767 rows)."""
-    shape = px.shape
-    n = px.size
-    cols = 1024
-    rows = -(-n // cols)
-    mx = np.zeros(rows * cols, np.float32)
-    my = np.zeros(rows * cols, np.float32)
-    mx[:n], my[:n] = px.ravel(), py.ravel()
-    out = cv2.remap(img, mx.reshape(rows, cols), my.reshape(rows, cols), cv2.INTER_LINEAR,
-                    borderMode=cv2.BORDER_REPLICATE)
-    extra = img.shape[2:] if img.ndim == 3 else ()
-    return out.reshape(rows * cols, *extra)[:n].reshape(*shape, *extra)
-
-
 def _radius_map(table: TableDetection, x0: int, y0: int, w: int, h: int, scale: float) -> np.ndarray:
     gx, gy = np.meshgrid(np.linspace(x0, x0 + w - 1, 9), np.linspace(y0, y0 + h - 1, 9))
     r = table.ball_radius_px(np.stack([gx.ravel(), gy.ravel()], axis=1)).reshape(9, 9) * scale
@@ -82,11 +67,13 @@ def _radius_map(table: TableDetection, x0: int, y0: int, w: int, h: int, scale: 
 
 def _colour_gradient(lab: np.ndarray):
     """Magnitude and direction of the colour edge (largest eigenpair of the structure tensor)."""
-    gx = cv2.split(cv2.Sobel(lab, cv2.CV_32F, 1, 0, ksize=3, scale=0.125))
-    gy = cv2.split(cv2.Sobel(lab, cv2.CV_32F, 0, 1, ksize=3, scale=0.125))
-    jxx = cv2.add(cv2.add(cv2.multiply(gx[0], gx[0]), cv2.multiply(gx[1], gx[1])), cv2.multiply(gx[2], gx[2]))
-    jyy = cv2.add(cv2.add(cv2.multiply(gy[0], gy[0]), cv2.multiply(gy[1], gy[1])), cv2.multiply(gy[2], gy[2]))
-    jxy = cv2.add(cv2.add(cv2.multiply(gx[0], gy[0]), cv2.multiply(gx[1], gy[1])), cv2.multiply(gx[2], gy[2]))
+    gx = cv2.Sobel(lab, cv2.CV_32F, 1, 0, ksize=3, scale=0.125)
+    gy = cv2.Sobel(lab, cv2.CV_32F, 0, 1, ksize=3, scale=0.125)
+
+    def channel_sum(p):
+        return (p[..., 0] + p[..., 1]) + p[..., 2]
+
+    jxx, jyy, jxy = channel_sum(gx * gx), channel_sum(gy * gy), channel_sum(gx * gy)
     tr, diff = cv2.add(jxx, jyy), cv2.subtract(jxx, jyy)
     two_xy = cv2.multiply(jxy, 2.0)
     root = cv2.magnitude(diff, two_xy)
@@ -98,167 +85,31 @@ def _colour_gradient(lab: np.ndarray):
 def _vote(mag, theta, rmap, mask, threshold):
     h, w = mag.shape
     ys, xs = np.nonzero((mag > threshold) & mask)
-    acc = np.zeros(h * w, dtype=np.float32)
     if len(xs) == 0:
-        return acc.reshape(h, w)
+        return np.zeros((h, w), np.float32)
     c, s = np.cos(theta[ys, xs]), np.sin(theta[ys, xs])
     r = rmap[ys, xs]
+    # Six votes per edge pixel (three radii, both sides), counted in one pass.
+    votes = []
     for k in (0.9, 1.0, 1.1):
         for sign in (1.0, -1.0):
             vx = np.rint(xs + sign * k * r * c).astype(np.int64)
             vy = np.rint(ys + sign * k * r * s).astype(np.int64)
             ok = (vx >= 0) & (vx < w) & (vy >= 0) & (vy < h)
-            acc += np.bincount(vy[ok] * w + vx[ok], minlength=h * w).astype(np.float32)
-    return acc.reshape(h, w)
+            votes.append(vy[ok] * w + vx[ok])
+    return np.bincount(np.concatenate(votes), minlength=h * w).astype(np.float32).reshape(h, w)
 
 
-def _ray_outline(lab, cx, cy, r0, lo=0.65, hi=1.35, step=0.35, prior=None):
-    """Sub-pixel outline radius along N_RAYS rays for each centre; returns (radii, strength).
+def _shade_map(hsv, cloth: ClothModel) -> np.ndarray:
+    """float32 map, 1 where the cloth lies in shadow (its hue and saturation, darker than lit cloth).
 
-    With a `prior` radius the edge nearest to it wins over a stronger one further
-    away (stripe borders and number circles lie inside the outline).
+    Each test depends on one 8-bit channel only, so it is a lookup table of that channel.
     """
-    ang = np.linspace(0, 2 * np.pi, N_RAYS, endpoint=False)
-    n = len(cx)
-    s = np.arange(lo, hi + 1e-6, step / max(1.0, float(np.median(r0))))  # radius fractions
-    rad = r0[:, None, None] * s[None, None, :]
-    px = cx[:, None, None] + rad * np.cos(ang)[None, :, None]
-    py = cy[:, None, None] + rad * np.sin(ang)[None, :, None]
-
-    samp = _sample(lab, px, py)
-    d = np.linalg.norm(np.gradient(samp, axis=2), axis=3) / (rad[..., 1:2] - rad[..., 0:1] + 1e-9)
-    score = d
-    if prior is not None:
-        score = d * np.exp(-0.5 * ((rad - prior[:, None, None]) / (0.1 * r0[:, None, None])) ** 2)
-    k = np.clip(np.argmax(score, axis=2), 1, len(s) - 2)
-    ii, jj = np.meshgrid(np.arange(n), np.arange(N_RAYS), indexing='ij')
-    y0, y1, y2 = d[ii, jj, k - 1], d[ii, jj, k], d[ii, jj, k + 1]
-    den = y0 - 2 * y1 + y2
-    frac = np.where(np.abs(den) > 1e-9, 0.5 * (y0 - y2) / np.where(den == 0, 1, den), 0.0)
-    radius = (s[k] + np.clip(frac, -0.5, 0.5) * (s[1] - s[0])) * r0[:, None]
-    return radius, y1, ang
-
-
-def _fit_circle(px, py, w):
-    """Weighted algebraic circle fit (Kasa); returns cx, cy, r."""
-    a = np.stack([px, py, np.ones_like(px)], axis=1) * w[:, None]
-    b = -(px * px + py * py) * w
-    sol, *_ = np.linalg.lstsq(a, b, rcond=None)
-    cx, cy = -sol[0] / 2, -sol[1] / 2
-    return cx, cy, np.sqrt(max(cx * cx + cy * cy - sol[2], 1e-9))
-
-
-def _fit_fixed_radius(px, py, w, cx, cy, r, iters=6):
-    """Centre of a circle of known radius r through weighted points (Gauss-Newton)."""
-    for _ in range(iters):
-        dx, dy = cx - px, cy - py
-        dist = np.hypot(dx, dy) + 1e-9
-        res = (dist - r) * w
-        jx, jy = dx / dist * w, dy / dist * w
-        a = np.array([[jx @ jx, jx @ jy], [jx @ jy, jy @ jy]])
-        if abs(np.linalg.det(a)) < 1e-9:
-            break
-        step = np.linalg.solve(a, [jx @ res, jy @ res])
-        cx, cy = cx - step[0], cy - step[1]
-        if np.hypot(*step) < 1e-3:
-            break
-    return cx, cy
-
-
-def _shadow_sector(shade, cx, cy, r, ok) -> np.ndarray:
-    """Rays (bool per angle) on the side where balls cast their shadows, from all good balls.
-
-    One lamp throws every shadow the same way; on that side the ball's dark limb
-    merges with its shadow, so those rays are left out of the final fit.
-    """
-    none = np.zeros(N_RAYS, bool)
-    if ok.sum() < 2:
-        return none
-    ang = np.linspace(0, 2 * np.pi, N_RAYS, endpoint=False)
-    s = np.linspace(1.1, 1.6, 6)
-    rad = r[ok, None, None] * s[None, None, :]
-    px = cx[ok, None, None] + rad * np.cos(ang)[None, :, None]
-    py = cy[ok, None, None] + rad * np.sin(ang)[None, :, None]
-    v = _sample(shade, px, py)
-    profile = np.median(v.mean(axis=2), axis=0)
-    lo, hi = profile.min(), profile.max()
-    if hi - lo < 0.25:
-        return none
-    return profile > lo + 0.5 * (hi - lo)
-
-
-def _refine(lab, shade, cand, r_pred, params: BallParams, edge_floor: float = 0.0,
-            radius_ratio: Optional[float] = None):
-    """Ray-based sub-pixel refinement; returns per-candidate (cx, cy, r, support, residual).
-
-    The first pass fits centre and radius freely; the radius of the balls with a
-    complete outline then fixes the radius for a second, centre-only fit, so a
-    side lost in a shadow or against a neighbour cannot pull the centre. With fewer
-    than three such balls (a crop) the ratio measured radius / predicted radius is
-    `radius_ratio` (the caller's, from the whole table), else 1.
-    """
-    cx, cy = cand[:, 0].astype(np.float64), cand[:, 1].astype(np.float64)
-    out = np.zeros((len(cx), 6))   # cx, cy, r, support, residual, weak-outline flag
-    thr = np.full(len(cx), max(float(params.edge_threshold), edge_floor))
-    fixed_r = None
-    shadow = np.zeros(N_RAYS, bool)
-    todo = np.ones(len(cx), bool)
-    for it in range(5):
-        if not todo.any():
-            break
-        prior = None if fixed_r is None else fixed_r * r_pred
-        radius, strength, ang = _ray_outline(lab, cx, cy, r_pred, prior=prior)
-        cos, sin = np.cos(ang), np.sin(ang)
-        for i in np.flatnonzero(todo):
-            good = strength[i] > thr[i]
-            tol = 2.5 * max(0.75, 0.08 * r_pred[i])
-            if good.sum() < 8:
-                out[i, :5] = (cx[i], cy[i], r_pred[i], good.mean(), np.inf)
-                continue
-            px = cx[i] + radius[i] * cos
-            py = cy[i] + radius[i] * sin
-            w = good.astype(np.float64)
-            if fixed_r is None:
-                fx, fy, fr = cx[i], cy[i], r_pred[i]
-                for _ in range(3):
-                    fx, fy, fr = _fit_circle(px, py, w)
-                    res = np.abs(np.hypot(px - fx, py - fy) - fr)
-                    w = good * (res < tol)
-                    if w.sum() < 8:
-                        break
-            else:
-                fr = fixed_r * r_pred[i]
-                fx, fy = cx[i], cy[i]
-                base = good & ~shadow if (good & ~shadow).sum() >= 8 else good
-                w = base.astype(np.float64)
-                for _ in range(3):
-                    fx, fy = _fit_fixed_radius(px, py, w, fx, fy, fr)
-                    res = np.abs(np.hypot(px - fx, py - fy) - fr)
-                    w = base * (res < tol)
-                    if w.sum() < 8:
-                        break
-            res = np.abs(np.hypot(px - fx, py - fy) - fr)
-            inl = good & (res < tol)
-            # The shadow side is expected to be weak: support counts the lit side.
-            lit = ~shadow if fixed_r is not None and (~shadow).any() else np.ones(N_RAYS, bool)
-            support = (inl & lit).sum() / lit.sum()
-            out[i, :5] = (fx, fy, fr, support, float(np.median(res[inl])) if inl.any() else np.inf)
-        cx, cy = out[:, 0].copy(), out[:, 1].copy()
-        if it == 1:
-            ratio = out[:, 2] / r_pred
-            full = (out[:, 3] > 0.9) & (np.abs(ratio - 1) < params.radius_tolerance)
-            fixed_r = float(np.median(ratio[full])) if full.sum() >= 3 else (radius_ratio or 1.0)
-            shadow = _shadow_sector(shade, cx, cy, out[:, 2], full)
-        if it == 2:
-            # Dark balls on dark cloth (green on green, in a cushion's shade) have faint
-            # outlines: they get a second look at half the edge threshold, flagged weak.
-            todo = out[:, 3] < params.min_outline_support
-            thr[todo] = max(0.5 * params.edge_threshold, edge_floor)
-            out[:, 5] = todo
-            # Strong edges inside a faint ball (number circle, shadow) may have pulled
-            # the free fit away: the second look starts again from the vote peak.
-            cx[todo], cy[todo] = cand[todo, 0], cand[todo, 1]
-    return out
+    levels = np.arange(256, dtype=np.uint8)
+    luts = ((hue_distance(levels, cloth.hue) < 10), (levels > 0.45 * cloth.saturation),
+            (levels < 0.85 * cloth.value))
+    h, s, v = (cv2.LUT(ch, lut.astype(np.uint8)) for ch, lut in zip(cv2.split(hsv), luts))
+    return cv2.bitwise_and(cv2.bitwise_and(h, s), v).astype(np.float32)
 
 
 def _cloth_share(hsv, cx, cy, r, cloth: ClothModel) -> float:
@@ -303,7 +154,7 @@ def detect_balls(image_bgr: np.ndarray, table: TableDetection, params: BallParam
     `centres_in` (x0, y0, x1, y1 image px) keeps only vote peaks in that box: a caller
     that searches a crop only for balls centred in its middle (detection.incremental)
     need not refine the candidates of the margin. `radius_ratio`: measured / predicted ball
-    radius on the whole table (see `radius_ratio`), for a crop with too few balls to measure it.
+    radius on the whole table (see `measured_radius_ratio`), for a crop with too few balls to measure it.
     """
     if image_bgr is None or image_bgr.ndim != 3 or image_bgr.shape[2] != 3:
         raise ValueError('detect_balls needs a BGR image (H x W x 3)')
@@ -320,7 +171,7 @@ def detect_balls(image_bgr: np.ndarray, table: TableDetection, params: BallParam
     return balls
 
 
-def radius_ratio(balls: list, table: TableDetection, params: BallParams) -> Optional[float]:
+def measured_radius_ratio(balls: list, table: TableDetection, params: BallParams) -> Optional[float]:
     """Median measured / predicted radius of the balls with a complete outline (None below three):
     the lens and the table's height put the balls a few % off the table model's size."""
     full = [b for b in balls if b.support > 0.9]
@@ -350,14 +201,27 @@ def _detect_balls_scaled(image_bgr, table: TableDetection, params: BallParams, c
     for b in balls:
         b.x, b.y = (b.x + 0.5) / sx - 0.5, (b.y + 0.5) / sy - 0.5
         b.radius /= 0.5 * (sx + sy)
-    if balls:
-        pad = int(np.ceil(2 * max(b.radius for b in balls)))
-        x0 = max(0, int(min(b.x for b in balls)) - pad)
-        y0 = max(0, int(min(b.y for b in balls)) - pad)
-        x1 = min(W, int(max(b.x for b in balls)) + pad + 1)
-        y1 = min(H, int(max(b.y for b in balls)) + pad + 1)
-        type_balls(image_bgr[y0:y1, x0:x1], balls, cloth, params, (x0, y0))
+    _type_in_box(image_bgr, balls, cloth, params, (0, 0))
     return balls
+
+
+def _type_in_box(image_bgr, balls, cloth, params: BallParams, origin) -> None:
+    """type_balls on the part of `image_bgr` (top-left corner at `origin`) around the balls.
+
+    Typing reads each face within its radius and white-balances on the faces, so the
+    box around all balls with two radii to spare reads the same pixels as the whole
+    picture, without converting the rest of it.
+    """
+    if not balls:
+        return
+    H, W = image_bgr.shape[:2]
+    ox, oy = origin
+    pad = int(np.ceil(2 * max(b.radius for b in balls)))
+    x0 = max(0, int(min(b.x for b in balls) - ox) - pad)
+    y0 = max(0, int(min(b.y for b in balls) - oy) - pad)
+    x1 = min(W, int(max(b.x for b in balls) - ox) + pad + 1)
+    y1 = min(H, int(max(b.y for b in balls) - oy) + pad + 1)
+    type_balls(image_bgr[y0:y1, x0:x1], balls, cloth, params, (ox + x0, oy + y0))
 
 
 def _detect_balls_at_scale(image_bgr: np.ndarray, table: TableDetection, params: BallParams,
@@ -378,7 +242,8 @@ def _detect_balls_at_scale(image_bgr: np.ndarray, table: TableDetection, params:
     rmap = _radius_map(table, x0, y0, w, h, params.radius_scale)
     r_med = float(np.median(rmap))
     sigma = max(0.7, 0.06 * r_med)
-    lab = cv2.cvtColor(cv2.GaussianBlur(roi, (0, 0), sigma).astype(np.float32) / 255.0, cv2.COLOR_BGR2Lab)
+    lab = cv2.cvtColor(np.divide(cv2.GaussianBlur(roi, (0, 0), sigma), np.float32(255), dtype=np.float32),
+                       cv2.COLOR_BGR2Lab)
     mag, theta = _colour_gradient(lab)
 
     # Search area: the surface polygon grown by the allowed margin plus one radius (outline pixels).
@@ -411,11 +276,8 @@ def _detect_balls_at_scale(image_bgr: np.ndarray, table: TableDetection, params:
     cand = np.stack([xs[order], ys[order]], axis=1).astype(np.float64)
     r_pred = rmap[cand[:, 1].astype(int), cand[:, 0].astype(int)].astype(np.float64)
     hsv = cv2.cvtColor(roi, cv2.COLOR_BGR2HSV)
-    shade = np.zeros((h, w), np.float32)
-    if cloth is not None:
-        shade = ((hue_distance(hsv[..., 0], cloth.hue) < 10) & (hsv[..., 1] > 0.45 * cloth.saturation)
-                 & (hsv[..., 2] < 0.85 * cloth.value)).astype(np.float32)
-    fit = _refine(lab, shade, cand, r_pred, params, edge_floor, radius_ratio)
+    shade = _shade_map(hsv, cloth) if cloth is not None else np.zeros((h, w), np.float32)
+    fit = refine(lab, shade, cand, r_pred, params, edge_floor, radius_ratio)
     # Chromaticity of dark pixels (shadows) is noisy: judge it on a smoothed picture.
     fg = _chroma_foreground(cv2.GaussianBlur(roi, (0, 0), max(1.0, 0.12 * r_med)), cloth, params) \
         if cloth is not None else None
@@ -466,17 +328,28 @@ def _detect_balls_at_scale(image_bgr: np.ndarray, table: TableDetection, params:
         surface = np.zeros((h, w), np.uint8)
         cv2.fillConvexPoly(surface, np.round(poly).astype(np.int32), 1)
         surface = cv2.erode(surface, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (int(r_med) | 1,) * 2))
-        balls = _smeared_balls(fg, lab, surface, (x0, y0), rmap, balls, table, params)
-    type_balls(roi, balls, cloth, params, (x0, y0))
+        balls = _smeared_balls(fg, lab, surface, (x0, y0), rmap, r_med, balls, table, params)
+    _type_in_box(roi, balls, cloth, params, (x0, y0))
     return balls
 
 
 def _chroma_foreground(roi, cloth: ClothModel, params: BallParams) -> np.ndarray:
-    """uint8 mask of pixels whose chromaticity is not the cloth's (shadows keep it, balls do not)."""
-    f = roi.astype(np.float32) + 1.0
-    chroma = f / f.sum(axis=2, keepdims=True)
+    """uint8 mask of pixels whose chromaticity is not the cloth's (shadows keep it, balls do not).
+
+    Channel by channel on float32 planes (the arithmetic of a per-pixel vector norm, in fewer passes).
+    """
+    f = roi.astype(np.float32)
+    f += 1.0
+    total = (f[..., 0] + f[..., 1]) + f[..., 2]
     c = np.array(cloth.bgr, np.float32) + 1.0
-    return (np.linalg.norm(chroma - c / c.sum(), axis=2) > params.blur_chroma_distance).astype(np.uint8)
+    c = c / c.sum()
+    dist = None
+    for k in range(3):
+        d = f[..., k] / total
+        d -= c[k]
+        d *= d
+        dist = d if dist is None else cv2.add(dist, d)
+    return (cv2.sqrt(dist) > np.float32(params.blur_chroma_distance)).astype(np.uint8)
 
 
 def _drop_parts_of_larger_things(balls, fg, lab, origin) -> list:
@@ -516,9 +389,9 @@ def _part_of_larger_thing(b, labels, stats, lab, origin, ang) -> bool:
     if not big:
         return False
     # ... and only when the circle has the colour of that bigger thing.
-    face = _sample(lab, b.x - x0 + 0.5 * b.radius * np.cos(ang), b.y - y0 + 0.5 * b.radius * np.sin(ang))
+    face = sample(lab, b.x - x0 + 0.5 * b.radius * np.cos(ang), b.y - y0 + 0.5 * b.radius * np.sin(ang))
     near = np.isin(ring, big)
-    other = _sample(lab, px[ok][near].astype(np.float32), py[ok][near].astype(np.float32))
+    other = sample(lab, px[ok][near].astype(np.float32), py[ok][near].astype(np.float32))
     similar = np.linalg.norm(np.median(face, axis=0) - np.median(other, axis=0)) < 25.0
     if sure:
         # A crisp circle is a ball unless it lies mostly inside that thing and has its colour
@@ -527,7 +400,7 @@ def _part_of_larger_thing(b, labels, stats, lab, origin, ang) -> bool:
     return bool(similar or b.support < 0.75 or b.extra.get('weak'))
 
 
-def _smeared_balls(fg, lab, surface, origin, rmap, balls, table: TableDetection,
+def _smeared_balls(fg, lab, surface, origin, rmap, r_med: float, balls, table: TableDetection,
                    params: BallParams) -> list[BallDetection]:
     """Balls smeared by motion blur: capsules one ball wide and longer than a ball.
 
@@ -544,7 +417,7 @@ def _smeared_balls(fg, lab, surface, origin, rmap, balls, table: TableDetection,
     x0, y0 = origin
     h, w = fg.shape
     at = [(int(np.clip(round(b.y - y0), 0, h - 1)), int(np.clip(round(b.x - x0), 0, w - 1))) for b in balls]
-    smears = _capsules(fg, surface, lab, rmap, origin, table, params, soft_ends=True)
+    smears = _capsules(fg, surface, lab, rmap, r_med, origin, table, params, soft_ends=True)
     inside = {j for j, (yy, xx) in enumerate(at) for s in smears if s[3][yy, xx]}
     kept = [b for j, b in enumerate(balls) if j not in inside]
     rest = fg.copy()
@@ -552,14 +425,14 @@ def _smeared_balls(fg, lab, surface, origin, rmap, balls, table: TableDetection,
         cv2.circle(rest, (int(round(b.x - x0)), int(round(b.y - y0))), int(np.ceil(1.25 * b.radius)), 0, -1)
     for s in smears:
         rest[s[3]] = 0
-    more = _capsules(rest, surface, lab, rmap, origin, table, params, soft_ends=False)
+    more = _capsules(rest, surface, lab, rmap, r_med, origin, table, params, soft_ends=False)
     out = kept
     for cx, cy, r, _, conf in smears + more:
         out.append(BallDetection(float(cx + x0), float(cy + y0), r, conf, support=0.0, extra={'blurred': True}))
     return out
 
 
-def _capsules(fg, surface, lab, rmap, origin, table: TableDetection, params: BallParams, soft_ends: bool):
+def _capsules(fg, surface, lab, rmap, r_med: float, origin, table: TableDetection, params: BallParams, soft_ends: bool):
     """(cx, cy, r, footprint mask, confidence) of ball-wide capsules standing alone in fg (ROI px).
 
     With `soft_ends` a capsule must also end in soft ramps (the colour edge at its
@@ -567,7 +440,6 @@ def _capsules(fg, surface, lab, rmap, origin, table: TableDetection, params: Bal
     balls touching in a row.
     """
     x0, y0 = origin
-    r_med = float(np.median(rmap))
     k = max(3, int(0.9 * r_med) | 1)
     opened = cv2.morphologyEx(fg & surface, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
     n, labels, stats, cents = cv2.connectedComponentsWithStats(opened, connectivity=8)
@@ -623,8 +495,8 @@ def _end_sharpness(lab, xs, ys, cx, cy, r) -> float:
     reach = np.arange(-0.6 * r, 0.6 * r + step, step)    # search band across each end / side of the fg outline
 
     def strongest(px, py, dx, dy):
-        v = _sample(lab, (px[:, None] + reach[None] * dx).astype(np.float32),
-                    (py[:, None] + reach[None] * dy).astype(np.float32))
+        v = sample(lab, (px[:, None] + reach[None] * dx).astype(np.float32),
+                   (py[:, None] + reach[None] * dy).astype(np.float32))
         grad = np.linalg.norm(np.diff(v, axis=1), axis=2) / step
         return float(np.median(grad.max(axis=1)))
 

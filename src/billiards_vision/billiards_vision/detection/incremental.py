@@ -29,7 +29,7 @@ from typing import Optional
 import cv2
 import numpy as np
 
-from .balls import BallDetection, detect_balls, radius_ratio
+from .balls import BallDetection, detect_balls, measured_radius_ratio
 from .classify import enforce_unique
 from .params import BallParams
 from .table import TableDetection
@@ -200,7 +200,7 @@ class IncrementalBallDetector:
 
     def _full(self, image, table, cells, t) -> list[BallDetection]:
         self._balls = detect_balls(image, table, self.params)
-        self._radius_ratio = radius_ratio(self._balls, table, self.params) or self._radius_ratio
+        self._radius_ratio = measured_radius_ratio(self._balls, table, self.params) or self._radius_ratio
         for b in self._balls:
             b.extra = dict(b.extra, typed='table')
         self._ref = cells

@@ -42,6 +42,8 @@ class TableDetection:
     pockets_px: np.ndarray = field(init=False)
     pocket_kinds: list = field(init=False)
     pocket_radii_px: np.ndarray = field(init=False)
+    # (homography, its inverse): to_image runs four times per ball_radius_px call.
+    _inverse: tuple = field(init=False, default=(None, None), repr=False, compare=False)
 
     def __post_init__(self):
         self.corners_px = np.asarray(self.corners_px, dtype=np.float64).reshape(4, 2)
@@ -73,7 +75,11 @@ class TableDetection:
         return apply_homography(self.homography, pts_px)
 
     def to_image(self, pts_m) -> np.ndarray:
-        return apply_homography(np.linalg.inv(self.homography), pts_m)
+        h, inv = self._inverse
+        if h is not self.homography:
+            inv = np.linalg.inv(self.homography)
+            self._inverse = (self.homography, inv)
+        return apply_homography(inv, pts_m)
 
     def scale_px(self, pts_px) -> np.ndarray:
         """Pixels per metre on the table plane at image points (geometric mean of the two axes)."""

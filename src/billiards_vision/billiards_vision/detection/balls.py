@@ -624,7 +624,7 @@ def _end_sharpness(lab, xs, ys, cx, cy, r) -> float:
 
 
 def _suppress(balls: list[BallDetection], min_sep: float, table: TableDetection) -> list[BallDetection]:
-    """Keep the most confident of detections closer than min_sep ball radii on the table plane.
+    """Keep the most confident of detections closer than min_sep ball radii on the table plane (weak last).
 
     In an oblique (broadcast) view a ball behind another one may overlap it in
     the image although it is a diameter away on the table: a weaker detection
@@ -633,7 +633,9 @@ def _suppress(balls: list[BallDetection], min_sep: float, table: TableDetection)
     """
     if not balls:
         return []
-    balls = sorted(balls, key=lambda b: -b.confidence)
+    # An outline found only at half the edge threshold (weak) yields to an overlapping one that stands at
+    # the full threshold: beside a dark ball its shadow can make a faint circle that fits as well.
+    balls = sorted(balls, key=lambda b: (bool(b.extra.get('weak')), -b.confidence))
     xy = np.array([[b.x, b.y] for b in balls])
     pos = table.to_table(xy)
     size = table.ball_radius_px(xy)

@@ -87,7 +87,6 @@ def test_dotted_cue_ball_is_the_cue_ball():
         assert b is not None and b.type == 'cue'
 
 
-
 def _red_balls_typed(gains, seed):
     """(true, reported) numbers of 40 red and maroon balls (3, 7, 11, 15) at random orientations rendered
     on teal cloth (radius 18 px, 1080p size), typed at their true positions."""

@@ -159,3 +159,26 @@ def test_marker_dots_under_sensor_noise():
             assert all(np.hypot(b.x - mx, b.y - my) > b.radius for b in found), (mx, my)
         pairs, misses, false = match_balls(truth, found)
         assert false == 0 and misses <= 1
+
+
+def test_weak_outline_yields_to_an_overlapping_full_one():
+    """A circle found only at half the edge threshold (a dark ball's shadow beside it) does not replace an
+    overlapping ball whose outline stands at the full threshold at a slightly lower confidence; a faint
+    ball (blue on blue cloth) still beats a clearly worse full-threshold fit into its shadow."""
+    from billiards_vision.detection.balls import BallDetection, _suppress
+    from billiards_vision.detection.table import TableDetection
+    from billiards_vision.table_geometry import TableGeometry
+    corners = np.array([[100.0, 100.0], [1820.0, 100.0], [1820.0, 980.0], [100.0, 980.0]])
+    table = TableDetection(corners, TableGeometry(), True, None, 1.0, False)
+    kept_right = 0
+    for k in range(20):
+        x, y = 300.0 + 60 * k, 300.0 + 20 * k
+        full = BallDetection(x, y, 18.0, 0.85, support=1.0, extra={'weak': False})
+        shadow = BallDetection(x - 18.0, y - 7.0, 18.0, 0.86 + 0.004 * k, support=1.0, extra={'weak': True})
+        kept = _suppress([shadow, full], 2.0, table)
+        kept_right += len(kept) == 1 and kept[0] is full
+        faint = BallDetection(x, y, 18.0, 0.91, support=1.0, extra={'weak': True})
+        partial = BallDetection(x - 14.0, y - 3.0, 18.0, 0.7 + 0.004 * k, support=0.62, extra={'weak': False})
+        kept = _suppress([partial, faint], 2.0, table)
+        kept_right += len(kept) == 1 and kept[0] is faint
+    assert kept_right == 40

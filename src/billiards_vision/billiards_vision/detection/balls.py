@@ -33,6 +33,7 @@ from .table import TableDetection
 
 # Ball radius [px] the search works at: larger balls are searched for in a scaled-down copy.
 WORK_RADIUS_PX = 20.0
+WEAK_PENALTY = 0.1    # confidence a weak outline (found at half the edge threshold) gives up in _suppress
 
 
 @dataclass
@@ -527,7 +528,10 @@ def _suppress(balls: list[BallDetection], min_sep: float, table: TableDetection)
     """
     if not balls:
         return []
-    balls = sorted(balls, key=lambda b: -b.confidence)
+    # An outline found only at half the edge threshold (weak) counts WEAK_PENALTY less against an overlapping
+    # one that stands at the full threshold: beside a dark ball its shadow can make a faint circle that fits
+    # as well (a faint ball on cloth of its own colour still beats a clearly worse fit).
+    balls = sorted(balls, key=lambda b: -(b.confidence - (WEAK_PENALTY if b.extra.get('weak') else 0.0)))
     xy = np.array([[b.x, b.y] for b in balls])
     pos = table.to_table(xy)
     size = table.ball_radius_px(xy)

@@ -68,8 +68,8 @@ def face_shares(hsv: np.ndarray, cx: float, cy: float, r: float, cloth: Optional
                 params: BallParams, others=()):
     """(white, black, coloured) shares, coloured pixels (HSV rows), pixel count, mean saturation of the face
     and (offsets from the centre in radii, white mask, coloured mask) of its pixels (pale pixels of the
-    cloth's hue, white lit by the cloth or sheen on cloth-coloured paint, are in neither), median
-    brightness (0..1) of its white pixels or None.
+    cloth's hue, white lit by the cloth or sheen on cloth-coloured paint, are in neither), chroma of
+    its coloured pixels relative to the white beside them (chroma_to_white) or None.
 
     The mean saturation (0..1) is taken over the whole face before the cloth and rim rules.
     """
@@ -102,17 +102,49 @@ def face_shares(hsv: np.ndarray, cx: float, cy: float, r: float, cloth: Optional
     white = (s < white_max) & ~black
     coloured = ~white & ~black
     return (float(white.mean()), float(black.mean()), float(coloured.mean()), p[coloured], len(p), raw_sat,
-            (off, white & ~doubtful, coloured & ~doubtful), float(np.median(v[white])) if white.sum() >= 5 else None)
+            (off, white & ~doubtful, coloured & ~doubtful), chroma_to_white(off, v, s, white, coloured))
 
 
-def colour_number(col: np.ndarray, maroon_max_value: float, white_value: Optional[float] = None,
-                  maroon_max_relative: float = 0.64, white_share: float = 0.0) -> tuple[int, float]:
+PAIR_REACH = 0.25      # white within this share of the radius of a coloured pixel shares its shading
+MIN_PAIRS = 12         # coloured pixels with white beside them needed to judge a colour against its white
+PAIR_MIN_WHITE = 0.06  # share of the face that must be white for that
+
+
+def chroma_to_white(off: np.ndarray, v: np.ndarray, s: np.ndarray, white: np.ndarray,
+                    coloured: np.ndarray) -> Optional[float]:
+    """Median colour (HSV saturation x value: the paint's chroma) of coloured face pixels relative to the
+    brightness of the brightest white pixel beside them (within PAIR_REACH), or None.
+
+    Neighbours on the sphere are lit alike and a highlight adds white, not chroma, so the ratio is the
+    paint's own (red about 0.6, maroon about 0.35) whatever the lamp, the exposure and where on the ball
+    the colour and the white lie (a stripe seen pole-on shows its white in the lit middle and its band
+    on the shaded rim).
+    """
+    if coloured.sum() < MIN_PAIRS:
+        return None
+    # Only paint and white at full strength: pixels on their border are mixtures of the two.
+    paint = coloured & (s >= 0.8 * np.percentile(s[coloured], 90))
+    wi, ci = np.flatnonzero(white & (s < 0.5 * np.percentile(s[coloured], 90))), np.flatnonzero(paint)
+    if len(wi) < max(MIN_PAIRS, PAIR_MIN_WHITE * len(v)) or len(ci) < MIN_PAIRS:
+        return None    # no white patch in view (a glimpse of a number circle at the rim is shaded or tinted)
+    wi, ci = wi[::int(np.ceil(len(wi) / 600))], ci[::int(np.ceil(len(ci) / 600))]   # 4K faces: ~600 of each
+    d2 = ((off[ci, None, :] - off[None, wi, :]) ** 2).sum(axis=2)
+    near = d2 < PAIR_REACH ** 2
+    count = near.sum(axis=1)
+    has = count > 0
+    if has.sum() < MIN_PAIRS:
+        return None
+    white_v = np.where(near[has], v[wi][None, :], 0.0).max(axis=1)
+    return float(np.median((s * v)[ci][has] / np.maximum(white_v, 1e-3)))
+
+
+def colour_number(col: np.ndarray, maroon_max_value: float, paired: Optional[float] = None,
+                  maroon_max_relative: float = 0.47) -> tuple[int, float]:
     """Solid number (1-7) of coloured face pixels (HSV rows) and a 0..1 margin.
 
-    Maroon is a dark red: with a stripe's white caps in view (`white_value`, median HSV value
-    0..1 of its white pixels, `white_share` of white and colour at least 0.3) the red's brightness
-    is judged relative to them, which holds under any exposure and lamp; otherwise (a solid's number
-    circle is too small and too often shaded) against `maroon_max_value`.
+    Maroon is a dark red: with white in view beside the colour (`paired`, the colour's chroma
+    relative to that white, see chroma_to_white) the red is judged against it, which holds under
+    any exposure and lamp; otherwise against `maroon_max_value` (HSV value 0..1 of its bright pixels).
     """
     ang = col[:, 0] * (np.pi / 90.0)
     hue = (np.degrees(np.arctan2(np.sin(ang).mean(), np.cos(ang).mean())) / 2.0) % 180.0
@@ -121,8 +153,8 @@ def colour_number(col: np.ndarray, maroon_max_value: float, white_value: Optiona
     number = _HUES[order[0]][1]
     margin = float(np.clip((d[order[1]] - d[order[0]]) / 10.0, 0, 1))
     if number == 3:
-        if white_value is not None and white_value > 0.2 and white_share >= 0.3:
-            dark = float(np.median(col[:, 2])) / 255.0 / white_value < maroon_max_relative
+        if paired is not None:
+            dark = paired < maroon_max_relative
         else:
             dark = np.percentile(col[:, 2], 90) / 255.0 < maroon_max_value
         number = 7 if dark else 3
@@ -226,10 +258,10 @@ def classify_ball(hsv: np.ndarray, cx: float, cy: float, r: float, cloth: Option
     shares = face_shares(hsv, cx, cy, r, cloth, params, others)
     if shares is None:
         return 'unknown', None, 0.0, {}
-    fw, fb, fc, col, n, sat, layout, white_value = shares
+    fw, fb, fc, col, n, sat, layout, paired = shares
     paint, rim_number = rim_paint(hsv, cx, cy, r, cloth, params, others)
     feats = {'white': fw, 'black': fb, 'colour': fc, 'pixels': float(n), 'saturation': sat, 'rim_paint': paint,
-             'rim_number': rim_number}
+             'rim_number': rim_number, 'chroma_to_white': paired}
     # A black ball mirrors the cloth: dim cloth-hued pixels on a mostly black face are reflections.
     own = fc
     if cloth is not None and len(col):
@@ -242,8 +274,8 @@ def classify_ball(hsv: np.ndarray, cx: float, cy: float, r: float, cloth: Option
     spotted = _spotted_cue(fw, fc, layout, params)
     if spotted is not None:
         return 'cue', 0, spotted, feats
-    number, margin = colour_number(col, params.maroon_max_value, white_value, params.maroon_max_relative,
-                                   fw / max(fw + fc, 1e-6)) if len(col) >= 3 else (None, 0.0)
+    number, margin = colour_number(col, params.maroon_max_value, paired, params.maroon_max_relative) \
+        if len(col) >= 3 else (None, 0.0)
     stripe_share = fw / max(fw + fc, 1e-6)
     is_stripe = stripe_share > params.stripe_white_fraction
     # An ambiguous hue leaves the number, not the type, in doubt: it costs little confidence.

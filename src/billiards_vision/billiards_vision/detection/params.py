@@ -100,8 +100,8 @@ class BallParams:
                                        (0.0, 1.0))
     maroon_max_value: float = knob(0.72, 'a red whose bright pixels stay below this HSV value is maroon (7/15)',
                                    (0.0, 1.0))
-    maroon_max_relative: float = knob(0.64, 'a red darker than this share of the brightness of its stripe\'s white '
-                                            'caps is maroon (15)', (0.0, 1.0))
+    maroon_max_relative: float = knob(0.47, 'a red whose colour (HSV saturation x value) is less than this share of '
+                                            'the brightness of the white beside it is maroon (7/15)', (0.0, 1.0))
 
 
 @dataclass

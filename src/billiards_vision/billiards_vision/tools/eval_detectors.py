@@ -8,7 +8,8 @@ Synthetic: every scenario of billiards_vision.sim at 1920x1080 (cloth colour
 cycling teal / green / blue, motion blur and the cue on), every `--every`-th of
 `--frames` frames, scored with billiards_vision.evaluation (centre-distance
 matching); then the owner-table rows: all sixteen balls apart at rest at each of
-`--owner-sizes` (default 1280x720, 1920x1080, 3840x2160), recall per ball
+`--owner-sizes` (default 1280x720, 1920x1080, 3840x2160) and `--owner-lights` (as rendered and
+under a warm cast), recall per ball
 colour, type and number accuracy and a number confusion table.
 Real: the labelled frames under `--data` when that folder exists
 (target table by centre distance, broadcast frames at IoU 0.5). `--json FILE`
@@ -99,62 +100,79 @@ BALL_COLOURS = {0: 'white (cue)', 1: 'yellow', 2: 'blue', 3: 'red', 4: 'purple',
                 7: 'maroon', 8: 'black'}
 
 
-def owner_table(sizes, layouts: int, seed: int) -> dict:
+OWNER_LIGHTS = ('none', 'warm')
+
+
+def owner_table(sizes, layouts: int, seed: int, lights=('none',)) -> dict:
     """The owner's captures, synthetic: all sixteen balls apart at rest (`spread`), teal / green / blue cloth.
 
-    Per size: recall per ball colour (a colour's solid and stripe together), type and number
+    Per size and light: recall per ball colour (a colour's solid and stripe together), type and number
     accuracy, centre error and a number confusion table (rows: true number, columns: reported).
+    Light `warm` is eval_robustness's warm cast (B x0.8, R x1.2: a tungsten lamp on a daylight
+    white balance) on the same frames.
     """
+    out = {}
+    for light in lights:
+        for width, height in sizes:
+            key = f'{width}x{height}' + ('' if light == 'none' else f' {light}')
+            out[key] = _owner_rows(width, height, layouts, seed, light)
+    return out
+
+
+def _owner_rows(width: int, height: int, layouts: int, seed: int, light: str) -> dict:
     from ..evaluation.matching import match_balls
     from ..sim import SyntheticTable
-    out = {}
-    for width, height in sizes:
-        found = {c: [0, 0] for c in BALL_COLOURS}
-        confusion = np.zeros((16, 17), int)         # last column: no number
-        types, errors, false, times = [], [], 0, []
-        for k, cloth in enumerate(CLOTHS):
-            # 2 fps: `spread` holds each layout one second, so every other frame is a new one.
-            sim = SyntheticTable('spread', width, height, 2.0, seed=seed + k, cloth=cloth)
-            for i in range(2 * layouts):
-                image, truth = sim.next_frame()
-                if i % 2 == 0:
+    from .eval_robustness import DEGRADATIONS   # (imports this module: not at the top)
+    found = {c: [0, 0] for c in BALL_COLOURS}
+    confusion = np.zeros((16, 17), int)         # last column: no number
+    types, errors, false, times = [], [], 0, []
+    for k, cloth in enumerate(CLOTHS):
+        # 2 fps: `spread` holds each layout one second, so every other frame is a new one.
+        sim = SyntheticTable('spread', width, height, 2.0, seed=seed + k, cloth=cloth)
+        for i in range(2 * layouts):
+            image, truth = sim.next_frame()
+            if i % 2 == 0:
+                continue
+            image = DEGRADATIONS[light](image, None)
+            t0 = time.perf_counter()
+            pred = detect_all(image).to_json()['balls']
+            times.append(time.perf_counter() - t0)
+            gt = [b for b in truth['balls'] if b['visible']]
+            pairs = match_balls(gt, pred, 'distance')
+            false += len(pred) - len(pairs)
+            got = dict(pairs)
+            for gi, g in enumerate(gt):
+                colour = g['number'] if g['number'] <= 8 else g['number'] - 8
+                found[colour][1] += 1
+                if gi not in got:
                     continue
-                t0 = time.perf_counter()
-                pred = detect_all(image).to_json()['balls']
-                times.append(time.perf_counter() - t0)
-                gt = [b for b in truth['balls'] if b['visible']]
-                pairs = match_balls(gt, pred, 'distance')
-                false += len(pred) - len(pairs)
-                got = dict(pairs)
-                for gi, g in enumerate(gt):
-                    colour = g['number'] if g['number'] <= 8 else g['number'] - 8
-                    found[colour][1] += 1
-                    if gi not in got:
-                        continue
-                    p = pred[got[gi]]
-                    found[colour][0] += 1
-                    types.append(p['type'] == g['type'])
-                    confusion[g['number'], 16 if p['number'] is None else p['number']] += 1
-                    errors.append(float(np.hypot(p['x'] - g['x'], p['y'] - g['y'])))
-        n_ok = int(np.trace(confusion[:, :16]))
-        res = {'balls': int(sum(v[1] for v in found.values())), 'false': false,
-               'recall_per_colour': {BALL_COLOURS[c]: v[0] / max(v[1], 1) for c, v in found.items()},
-               'type_accuracy': float(np.mean(types)) if types else None,
-               'number_accuracy': n_ok / max(int(confusion.sum()), 1),
-               'centre_median_px': float(np.median(errors)) if errors else None,
-               'centre_p95_px': float(np.percentile(errors, 95)) if errors else None,
-               'detect_all_median_ms': 1000 * float(np.median(times)), 'confusion': confusion.tolist()}
-        out[f'{width}x{height}'] = res
-        print(f'owner table (spread, synthetic) {width}x{height}: {len(times)} frames, {res["balls"]} balls, '
-              f'{false} false, type accuracy {_fmt(res["type_accuracy"])}, number accuracy '
-              f'{_fmt(res["number_accuracy"])}, centre median {_fmt(res["centre_median_px"], 3)} px '
-              f'(p95 {_fmt(res["centre_p95_px"], 3)}), detect_all median {res["detect_all_median_ms"]:.0f} ms')
-        print('  recall per colour: ' + ', '.join(f'{c} {v:.4f}' for c, v in res['recall_per_colour'].items()))
-        print('  number confusion (rows true 0-15, columns reported 0-15 and -):')
-        print('      ' + ' '.join(f'{n:>3}' for n in range(16)) + '   -')
-        for n in range(16):
-            print(f'  {n:>3} ' + ' '.join(f'{v:>3}' if v else '  .' for v in confusion[n]))
-    return out
+                p = pred[got[gi]]
+                found[colour][0] += 1
+                types.append(p['type'] == g['type'])
+                confusion[g['number'], 16 if p['number'] is None else p['number']] += 1
+                errors.append(float(np.hypot(p['x'] - g['x'], p['y'] - g['y'])))
+    n_ok = int(np.trace(confusion[:, :16]))
+    res = {'balls': int(sum(v[1] for v in found.values())), 'false': false,
+           'recall_per_colour': {BALL_COLOURS[c]: v[0] / max(v[1], 1) for c, v in found.items()},
+           'type_accuracy': float(np.mean(types)) if types else None,
+           'number_accuracy': n_ok / max(int(confusion.sum()), 1),
+           'centre_median_px': float(np.median(errors)) if errors else None,
+           'centre_p95_px': float(np.percentile(errors, 95)) if errors else None,
+           'detect_all_median_ms': 1000 * float(np.median(times)), 'confusion': confusion.tolist()}
+    light_name = '' if light == 'none' else f', {light} light'
+    print(f'owner table (spread, synthetic{light_name}) {width}x{height}: {len(times)} frames, '
+          f'{res["balls"]} balls, {false} false, type accuracy {_fmt(res["type_accuracy"])}, number accuracy '
+          f'{_fmt(res["number_accuracy"])}, centre median {_fmt(res["centre_median_px"], 3)} px '
+          f'(p95 {_fmt(res["centre_p95_px"], 3)}), detect_all median {res["detect_all_median_ms"]:.0f} ms')
+    print('  recall per colour: ' + ', '.join(f'{c} {v:.4f}' for c, v in res['recall_per_colour'].items()))
+    print('  number confusion (rows true 0-15, columns reported 0-15 and -):')
+    print('      ' + ' '.join(f'{n:>3}' for n in range(16)) + '   -')
+    for n in range(16):
+        print(f'  {n:>3} ' + ' '.join(f'{v:>3}' if v else '  .' for v in confusion[n]))
+    purple = confusion[[4, 12]]
+    print(f'  purple 4/12 reported as the cue ball: {int(purple[:, 0].sum())} of {int(purple.sum())}; '
+          f'cue ball reported as 4/12: {int(confusion[0, [4, 12]].sum())} of {int(confusion[0].sum())}')
+    return res
 
 
 def real(root: str):
@@ -204,6 +222,8 @@ def main(argv=None) -> int:
     parser.add_argument('--owner-sizes', nargs='*', default=['1280x720', '1920x1080', '3840x2160'], metavar='WxH',
                         help='sizes of the owner-table rows (all 16 balls apart at rest); none to skip')
     parser.add_argument('--owner-layouts', type=int, default=8, help='ball layouts per cloth for the owner-table rows')
+    parser.add_argument('--owner-lights', nargs='+', default=list(OWNER_LIGHTS), choices=OWNER_LIGHTS,
+                        help='lights of the owner-table rows: none (as rendered) and/or warm (a tungsten cast)')
     parser.add_argument('--scenarios', nargs='+', metavar='NAME',
                         help='synthetic scenarios to score (default: all); each keeps its cloth and seed')
     args = parser.parse_args(argv)
@@ -223,7 +243,7 @@ def main(argv=None) -> int:
     if not args.no_synthetic:
         results['synthetic'] = synthetic(args.frames, args.every, args.width, args.height, args.seed, args.scenarios)
         if sizes:
-            results['owner_table'] = owner_table(sizes, args.owner_layouts, args.seed)
+            results['owner_table'] = owner_table(sizes, args.owner_layouts, args.seed, args.owner_lights)
     if not args.no_real:
         results['real'] = real(args.data)
     if args.json:

@@ -173,3 +173,30 @@ def test_shot_prediction_against_the_simulator():
     assert scores['straight']['first_ball_right'] >= 0.9
     assert scores['straight']['within_one_diameter'] >= 0.9
     assert scores['all']['n'] == 20
+
+
+# One-cushion shots of evaluation/shot_prediction.py (seeds 0, 1) whose first ball the prediction at
+# the nominal 2.75 m/s alone got wrong: (balls as seen, cue ball first; cue angle; first ball the
+# simulator's cue ball hit at the true speed and follow).
+ONE_CUSHION_SHOTS = [
+    ([[0.4629, 0.1076], [0.7273, 0.1656], [-0.0852, 0.0173], [-1.0932, 0.2802], [-0.346, 0.3849],
+      [-0.2114, 0.2088]], 2.22206, 5),
+    ([[0.864, 0.4109], [0.336, 0.3015], [0.7034, -0.0006], [-0.8159, -0.1236], [0.4455, 0.2746],
+      [-0.9407, -0.4446], [-0.4004, 0.5569]], -0.22393, 5),
+    ([[-0.871, 0.327], [1.214, -0.2688], [-0.7709, 0.1741], [-0.9507, 0.3347], [-0.7757, 0.0816],
+      [-1.1432, -0.3545], [0.476, 0.1277]], 0.53683, 6),
+    ([[1.0455, -0.2042], [0.1457, 0.548], [0.4163, -0.1265], [0.6125, -0.3562], [-0.9573, -0.5298],
+      [0.4059, 0.185], [-0.0958, -0.4367], [-0.6063, -0.1064]], 1.95519, 5),
+    ([[0.0344, 0.5228], [1.136, 0.1986], [-0.8659, 0.1822], [-0.7667, 0.4548], [0.9499, -0.3711],
+      [-0.3531, 0.2128], [-0.6273, 0.3955]], -1.87436, 3),
+]
+
+
+def test_one_cushion_first_ball_is_decided_over_plausible_speeds():
+    geometry = TableGeometry.from_preset('9ft')
+    right = 0
+    for balls, angle, first in ONE_CUSHION_SHOTS:
+        pred = predict_shot(list(enumerate(balls)), 0, angle, geometry)
+        right += pred['first_contact_id'] == first
+        assert 1.5 <= pred['speed'] <= 4.0
+    assert right >= 4

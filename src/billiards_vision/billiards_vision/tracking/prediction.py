@@ -2,18 +2,27 @@
 # SPDX-License-Identifier: Apache-2.0
 """Shot prediction while the cue aims: the simulator's physics run on the tracked balls. No ROS.
 
-The cue ball is struck along the cue (centre hit, `speed` m/s) in sim/physics.py
-with every tracked ball in place: it slides and rolls, rebounds off cushions
-(restitution, spin), the first ball it meets takes the impulse along the line of
-centres (the ghost-ball model: the cue ball's centre at contact is the ghost
-ball, one diameter behind the object ball on the line to where it goes), and
-balls fall into pockets through the mouths. Paths are sampled every 20 ms of
-simulated time and thinned to points a centimetre or more apart.
+The cue ball is struck along the cue (centre hit) in sim/physics.py with every
+tracked ball in place: it slides and rolls, rebounds off cushions (restitution,
+spin), the first ball it meets takes the impulse along the line of centres (the
+ghost-ball model: the cue ball's centre at contact is the ghost ball, one
+diameter behind the object ball on the line to where it goes), and balls fall
+into pockets through the mouths. Paths are sampled every 20 ms of simulated
+time and thinned to points a centimetre or more apart.
+
+A still cue does not tell how hard the shot will be, and after a cushion that
+matters: the ball leaves the cushion sliding and friction bends its path over a
+distance that grows with the square of its speed (a rolling ball hitting at 2
+m/s along the normal ends up ~6 cm further out than a slow one). So the first
+ball is the one hit over most of the plausible speeds (SPEED_RANGE; a shot that
+hits no ball at any of them hits none), and the paths
+are drawn at the speed nearest the nominal `speed` at which that ball is hit.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from collections import Counter
 from typing import Optional, Sequence
 
 import numpy as np
@@ -23,11 +32,13 @@ from ..table_geometry import BALL_RADIUS_M, TableGeometry
 
 SAMPLE_S = 0.02
 MIN_POINT_STEP_M = 0.01
+SPEED_RANGE = (1.5, 4.0)   # plausible cue-ball speeds of a shot [m/s], for the first ball hit
+SPEED_SAMPLES = 11    # speeds tried across SPEED_RANGE (0.25 m/s apart for 1.5-4 m/s)
 
 
 @dataclass
 class PredictionParams:
-    speed: float = 2.75           # assumed cue-ball speed [m/s], mid 1.5-4 m/s (evaluation/shot_prediction.py)
+    speed: float = 2.75           # nominal cue-ball speed [m/s], mid 1.5-4 m/s (evaluation/shot_prediction.py)
     horizon_s: float = 4.0        # simulated time at most [s]
     max_tip_gap_m: float = 0.6    # the tip must be within this of the cue ball, behind it [m]
     max_offset: float = 1.2       # ... and the cue line within this many radii of its centre
@@ -60,13 +71,58 @@ def aims_at(cue_ball_xy, tip_xy, angle: float, params: PredictionParams) -> bool
     return -BALL_RADIUS_M <= along <= params.max_tip_gap_m and offset <= params.max_offset * BALL_RADIUS_M
 
 
+def _table(slots_xy: list, geometry: TableGeometry) -> TablePhysics:
+    # Collisions are found exactly inside a sub-step; longer sub-steps only coarsen friction.
+    physics = _PairPhysics(geometry, PhysicsParams(max_step_travel=BALL_RADIUS_M))
+    limit = physics._half - BALL_RADIUS_M - 1e-6
+    for slot, xy in enumerate(slots_xy):
+        physics.place(slot, np.clip(xy, -limit, limit))
+    return physics
+
+
+def _first_hit(slots_xy: list, direction: np.ndarray, speed: float, geometry: TableGeometry,
+               horizon_s: float) -> tuple[int, int]:
+    """(slot of the first ball the cue ball, slot 0, touches at this speed, -1 none; cushions before it)."""
+    physics = _table(slots_xy, geometry)
+    physics.strike(0, direction * speed)
+    t, cushions = 0.0, 0
+    while t < horizon_s and not physics.at_rest():
+        physics.advance(SAMPLE_S)
+        t += SAMPLE_S
+        for _, kind, i, j in physics.events:
+            if kind == 'ball' and 0 in (i, j):
+                return (j if i == 0 else i), cushions
+            cushions += kind == 'cushion' and i == 0
+        physics.events.clear()
+    return -1, cushions
+
+
+def _robust_speed(slots_xy: list, direction: np.ndarray, geometry: TableGeometry, speed: float,
+                  speed_range: tuple, horizon_s: float) -> float:
+    """The speed to draw: nearest `speed` among those that hit the ball hit at most plausible speeds."""
+    first, cushions = _first_hit(slots_xy, direction, speed, geometry, horizon_s)
+    if first >= 0 and cushions == 0:
+        # Before any cushion a centre-hit ball runs along the cue whatever its speed.
+        return float(speed)
+    lo, hi = min(speed_range[0], speed), max(speed_range[1], speed)
+    hits = [(v, _first_hit(slots_xy, direction, v, geometry, horizon_s)[0])
+            for v in np.linspace(lo, hi, SPEED_SAMPLES).tolist() if v != speed] + [(float(speed), first)]
+    votes = Counter(h for _, h in hits if h >= 0)
+    if not votes:
+        return float(speed)
+    top = max(votes.values())
+    # A tie goes to the ball hit nearest the nominal speed.
+    return min((abs(v - speed), v) for v, h in hits if votes.get(h) == top)[1]
+
+
 def predict_shot(balls: Sequence[tuple], cue_ball_id: int, angle: float, geometry: TableGeometry,
-                 speed: float = 2.75, horizon_s: float = 4.0) -> dict:
+                 speed: float = 2.75, horizon_s: float = 4.0, speed_range: Optional[tuple] = (1.5, 4.0)) -> dict:
     """Simulate the cue ball `cue_ball_id` struck towards `angle` [rad] with the other `balls`.
 
-    balls: (id, (x, y)) on the table [m]. Returns {"valid", "cue_ball_id", "paths": [{"ball_id",
-    "points": [[x, y], ...], "pocketed", "pocket"}] (cue ball first, then each ball set moving),
-    "first_contact_id" (-1 none), "first_contact" [x, y] or None, "speed"}.
+    balls: (id, (x, y)) on the table [m]. speed_range: (min, max) plausible speeds [m/s] that decide
+    the first ball hit (module doc); None: only `speed`. Returns {"valid", "cue_ball_id", "paths":
+    [{"ball_id", "points": [[x, y], ...], "pocketed", "pocket"}] (cue ball first, then each ball set
+    moving), "first_contact_id" (-1 none), "first_contact" [x, y] or None, "speed" (the one drawn)}.
     """
     ids = [i for i, _ in balls]
     if cue_ball_id not in ids:
@@ -75,14 +131,13 @@ def predict_shot(balls: Sequence[tuple], cue_ball_id: int, angle: float, geometr
     cue_xy = np.asarray(dict(balls)[cue_ball_id], float)
     others = sorted(((i, np.asarray(xy, float)) for i, xy in balls if i != cue_ball_id),
                     key=lambda b: np.linalg.norm(b[1] - cue_xy))[:TablePhysics.N_BALLS - 1]
-    # Collisions are found exactly inside a sub-step; longer sub-steps only coarsen friction.
-    physics = _PairPhysics(geometry, PhysicsParams(max_step_travel=BALL_RADIUS_M))
-    limit = physics._half - BALL_RADIUS_M - 1e-6
     slot_id = [cue_ball_id] + [i for i, _ in others]
-    for slot, xy in enumerate([cue_xy] + [xy for _, xy in others]):
-        physics.place(slot, np.clip(xy, -limit, limit))
-    start = physics.pos.copy()
+    slots_xy = [cue_xy] + [xy for _, xy in others]
     direction = np.array([math.cos(angle), math.sin(angle)])
+    if speed_range is not None:
+        speed = _robust_speed(slots_xy, direction, geometry, speed, speed_range, horizon_s)
+    physics = _table(slots_xy, geometry)
+    start = physics.pos.copy()
     physics.strike(0, direction * speed)
     paths = {0: [start[0].tolist()]}
     first, first_xy = -1, None
@@ -140,5 +195,5 @@ class ShotPredictor:
         if key != self._key:
             self._key = key
             self._last = predict_shot([(t.id, t.pos.copy()) for t in on_table], ball.id, cue['angle'], geometry,
-                                      self.params.speed, self.params.horizon_s)
+                                      self.params.speed, self.params.horizon_s, SPEED_RANGE)
         return self._last

@@ -33,7 +33,7 @@ from ..table_geometry import BALL_RADIUS_M, TableGeometry
 SAMPLE_S = 0.02
 MIN_POINT_STEP_M = 0.01
 SPEED_RANGE = (1.5, 4.0)   # plausible cue-ball speeds of a shot [m/s], for the first ball hit
-SPEED_SAMPLES = 11    # speeds tried across SPEED_RANGE (0.25 m/s apart for 1.5-4 m/s)
+SPEED_SAMPLES = 6    # speeds tried across SPEED_RANGE (0.5 m/s apart for 1.5-4 m/s)
 
 
 @dataclass

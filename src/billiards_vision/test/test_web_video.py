@@ -8,7 +8,6 @@ import http.client
 import json
 import logging
 import socket
-import threading
 import time
 from urllib.parse import quote
 
@@ -18,7 +17,6 @@ import pytest
 import rclpy
 import rclpy.duration
 from hypothesis import HealthCheck, example, given, settings, strategies as st
-from rclpy.executors import MultiThreadedExecutor
 from billiards_interfaces.msg import BallArray
 from diagnostic_msgs.msg import DiagnosticArray
 from prometheus_client.parser import text_string_to_metric_families
@@ -33,7 +31,7 @@ from billiards_vision.ros.qos import LATCHED_QOS, RESULT_QOS, SENSOR_QOS
 from billiards_vision.web import frames as frames_module
 from billiards_vision.web.server import topic_name_problem
 from billiards_vision.nodes.web_video_server import WebVideoServer
-from conftest import free_port, wait_for
+from conftest import free_port, node_and_peer, wait_for
 
 DOMAIN = 72
 
@@ -59,28 +57,15 @@ class Camera:
 @contextlib.contextmanager
 def running_server(**params):
     """A WebVideoServer and a fake camera on one executor; yields (port, web, camera, camera node)."""
-    context = rclpy.Context()
-    rclpy.init(context=context, domain_id=DOMAIN)
     port = free_port()
     params = {'snapshot_timeout': 0.5, 'unsubscribe_after': 0.5, **params}
-    web = WebVideoServer(context=context, parameter_overrides=[
-        Parameter('port', value=port), Parameter('address', value='127.0.0.1')] +
-        [Parameter(k, value=v) for k, v in params.items()])
-    cam_node = rclpy.create_node('fake_camera', context=context)
-    camera = Camera(cam_node)
-    executor = MultiThreadedExecutor(context=context)
-    executor.add_node(web)
-    executor.add_node(cam_node)
-    thread = threading.Thread(target=executor.spin, daemon=True)
-    thread.start()
-    try:
-        yield port, web, camera, cam_node
-    finally:
-        executor.shutdown()
-        web.destroy_node()
-        cam_node.destroy_node()
-        rclpy.shutdown(context=context)
-        thread.join(timeout=5)
+
+    def make_server(context):
+        return WebVideoServer(context=context, parameter_overrides=[
+            Parameter('port', value=port), Parameter('address', value='127.0.0.1')] +
+            [Parameter(k, value=v) for k, v in params.items()])
+    with node_and_peer(DOMAIN, make_server, 'fake_camera') as (web, cam_node):
+        yield port, web, Camera(cam_node), cam_node
 
 
 @pytest.fixture

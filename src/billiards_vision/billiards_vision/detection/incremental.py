@@ -23,7 +23,7 @@ is kept where nothing changed:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Optional
 
 import cv2
@@ -45,6 +45,11 @@ class IncrementalParams:
     # A scheduled full search also waits for this many frames since the last one: on a starved CPU a
     # full search can outlast the interval, and searching in full every frame would starve it further.
     full_search_min_frames: int = 30
+
+    @classmethod
+    def from_mapping(cls, values: dict) -> 'IncrementalParams':
+        """The fields found in `values` (a node's parameters or a YAML section), the rest default."""
+        return cls(**{f.name: type(f.default)(values[f.name]) for f in fields(cls) if f.name in values})
 
 
 @dataclass

@@ -41,8 +41,6 @@ NODE_PARAMS = [
     Param('sweep_frames', 60, 'frames in which the whole table is searched again slice by slice without '
           'change (0 = no sweep)', range=(0, 100000)),
 ]
-INCREMENTAL_KEYS = ('full_search_interval_s', 'full_search_change', 'change_threshold', 'tile_balls',
-                    'sweep_frames')
 
 
 class BallDetectorNode(DetectorNode):
@@ -57,7 +55,7 @@ class BallDetectorNode(DetectorNode):
         # Settings changed: the kept balls were found with the old ones, so start with a full search.
         super().apply_values(values)
         self.detector = IncrementalBallDetector(
-            self.params, IncrementalParams(**{k: values[k] for k in INCREMENTAL_KEYS}),
+            self.params, IncrementalParams.from_mapping(values),
             force_full=bool(values['full_search_every_frame']))
 
     def _count(self, last: dict) -> None:

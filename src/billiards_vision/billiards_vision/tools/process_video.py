@@ -17,7 +17,6 @@ import json
 import math
 import os
 import sys
-from dataclasses import fields
 from typing import Iterator, Optional
 
 import cv2
@@ -110,10 +109,8 @@ class Pipeline:
         # The ball search as the ball_detector node does it: incremental unless full_search_every_frame
         # (or `ball_search`, 'incremental' / 'full', which overrides the config for side-by-side runs).
         ball_cfg = _section(config, 'ball_detector')
-        inc = IncrementalParams(**{f.name: type(f.default)(ball_cfg[f.name])
-                                   for f in fields(IncrementalParams) if f.name in ball_cfg})
         full = bool(ball_cfg.get('full_search_every_frame', False)) if ball_search is None else ball_search == 'full'
-        self.balls = IncrementalBallDetector(det.balls, inc, force_full=full)
+        self.balls = IncrementalBallDetector(det.balls, IncrementalParams.from_mapping(ball_cfg), force_full=full)
         table_cfg = _section(config, 'table_detector')
         self.table_tracker = TableTracker(det.table, float(table_cfg.get('redetect_interval_s', 10.0)),
                                           float(table_cfg.get('change_threshold', 0.05)),

@@ -148,8 +148,10 @@ def node_and_peer(domain_id: int, make_node, peer_name: str):
     try:
         yield node, peer
     finally:
+        # The spin thread ends before the nodes go: destroyed under a running wait it raised
+        # "cannot use Destroyable because destruction was requested" in that thread.
         executor.shutdown()
+        thread.join(timeout=5)
         node.destroy_node()
         peer.destroy_node()
         rclpy.shutdown(context=context)
-        thread.join(timeout=5)

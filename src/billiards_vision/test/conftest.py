@@ -133,14 +133,15 @@ PYTHON = sys.executable
 @contextlib.contextmanager
 def node_and_peer(domain_id: int, make_node, peer_name: str):
     """A node under test (`make_node(context)`) and a peer node on their own ROS domain, spun on a
-    background thread; both destroyed and the context shut down afterwards. Yields (node, peer)."""
+    background thread; both destroyed and the context shut down afterwards. Yields (node, peer).
+    Single-threaded like `run_node`: callbacks run on the spin thread, as they do in the product."""
     import rclpy
-    from rclpy.executors import MultiThreadedExecutor
+    from rclpy.executors import SingleThreadedExecutor
     context = rclpy.Context()
     rclpy.init(context=context, domain_id=domain_id)
     node = make_node(context)
     peer = rclpy.create_node(peer_name, context=context)
-    executor = MultiThreadedExecutor(context=context)
+    executor = SingleThreadedExecutor(context=context)
     executor.add_node(node)
     executor.add_node(peer)
     thread = threading.Thread(target=executor.spin, daemon=True)

@@ -51,6 +51,22 @@ def test_tracks_follow_published_detections(processes, ros):
     balls_pub = node.create_publisher(BallArray, '/balls', RESULT_QOS)
     table_pub.publish(table_msg())
     assert spin_until(lambda: balls_pub.get_subscription_count() > 0, 30), proc.stdout
+    # Matched here is not matched there: a TrackedBallArray published before the tracker's writer
+    # has discovered our reader is lost (volatile). Empty BallArrays, stamped before the clip,
+    # until one comes back; a slow machine once lost the first frame and waited on it forever.
+    primes, stamp = 0, None
+
+    def answered():
+        return tracks and tracks[-1].header.stamp == stamp
+    while not answered():
+        assert primes < 100, f'no answer to the last of {primes} empty BallArrays'
+        empty = BallArray()
+        empty.header.stamp = stamp = Time(sec=99, nanosec=primes * 1_000_000)
+        balls_pub.publish(empty)
+        primes += 1
+        spin_until(answered, 0.3)
+    assert not tracks[-1].balls
+    tracks.clear()
 
     sent = []
     for k in range(30):
@@ -61,9 +77,7 @@ def test_tracks_follow_published_detections(processes, ros):
         msg.header.frame_id = 'camera'
         balls_pub.publish(msg)
         sent.append(msg.header.stamp)
-        spin_until(lambda: len(tracks) >= k + 1, 10)
-
-    assert spin_until(lambda: len(tracks) >= 30, 20), f'{len(tracks)} track arrays'
+        assert spin_until(lambda: len(tracks) >= k + 1, 10), f'frame {k}: {len(tracks)} track arrays'
     assert [m.header.stamp for m in tracks] == sent            # one TrackedBallArray per BallArray, same stamp
     late = tracks[-1]
     assert len(late.balls) == 2
@@ -82,7 +96,7 @@ def test_tracks_follow_published_detections(processes, ros):
 
     def status_after_all_frames():
         return next((s for d in reversed(diags) for s in d.status if s.name == 'tracker'
-                     and {kv.key: kv.value for kv in s.values}.get('frames') == '30'), None)
+                     and {kv.key: kv.value for kv in s.values}.get('frames') == str(30 + primes)), None)
     assert spin_until(status_after_all_frames, 10)
     values = {kv.key: kv.value for kv in status_after_all_frames().values}
     assert values['tracks'] == '2' and float(values['rate_hz']) > 0

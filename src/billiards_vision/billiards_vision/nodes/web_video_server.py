@@ -104,6 +104,10 @@ class WebVideoServer(Node):
         self._lock = threading.Lock()
         self._topics: dict[str, TopicFrames] = {}
         self._subs: dict[str, object] = {}
+        # Subscriptions are destroyed on the executor's thread only: destroyed from the HTTP thread while
+        # the executor builds its wait set, rclpy (Jazzy) raises InvalidHandle out of spin.
+        self._doomed: list = []
+        self._reaper = self.create_guard_condition(self._destroy_doomed)
         self._seq = 0
         self.server = VideoServer(self, self.settings)
         self._loop = asyncio.new_event_loop()
@@ -211,9 +215,17 @@ class WebVideoServer(Node):
                 self._unsubscribe(topic)
 
     def _unsubscribe(self, topic: str) -> None:
-        self.destroy_subscription(self._subs.pop(topic))
+        """Forget `topic` now (lock held); its subscription goes on the executor's thread."""
+        self._doomed.append(self._subs.pop(topic))
         del self._topics[topic]
+        self._reaper.trigger()
         self.get_logger().info(f'unsubscribed from {topic} (no clients)')
+
+    def _destroy_doomed(self) -> None:
+        with self._lock:
+            doomed, self._doomed = self._doomed, []
+        for sub in doomed:
+            self.destroy_subscription(sub)
 
     def release(self, topic: str) -> None:
         """`topic` is the one acquire() returned frames for."""

@@ -33,6 +33,12 @@ from .table import TableDetection
 
 # Ball radius [px] the search works at: larger balls are searched for in a scaled-down copy.
 WORK_RADIUS_PX = 20.0
+# ... and smaller ones (640x480: ~6 px) in a copy scaled up to this: at 6 px the pixel grid of the votes,
+# rays and masks is too coarse, and ball shadows and the table's spots passed as dark balls and stripes.
+MIN_WORK_RADIUS_PX = 10.0
+# A face inside an incomplete or faint outline is cloth in a shadow below this share of non-cloth
+# chromaticity (measured: balls 0.85 and more at 640x480, 0.98 from 1280x720; shadows 0.54-0.63).
+SHADOW_FACE_MAX_FOREGROUND = 0.7
 WEAK_PENALTY = 0.1    # confidence a weak outline (found at half the edge threshold) gives up in _suppress
 
 
@@ -162,11 +168,11 @@ def detect_balls(image_bgr: np.ndarray, table: TableDetection, params: BallParam
     if cloth is None:
         cloth = table.cloth or estimate_cloth(image_bgr)
     r_mid = float(table.ball_radius_px(table.corners_px.mean(axis=0, keepdims=True))[0]) * params.radius_scale
-    if r_mid <= 1.25 * WORK_RADIUS_PX:
+    if MIN_WORK_RADIUS_PX <= r_mid <= 1.25 * WORK_RADIUS_PX:
         balls = _detect_balls_at_scale(image_bgr, table, params, cloth, centres_in, radius_ratio)
     else:
-        balls = _detect_balls_scaled(image_bgr, table, params, cloth, WORK_RADIUS_PX / r_mid, centres_in,
-                                     radius_ratio)
+        target = WORK_RADIUS_PX if r_mid > WORK_RADIUS_PX else MIN_WORK_RADIUS_PX
+        balls = _detect_balls_scaled(image_bgr, table, params, cloth, target / r_mid, centres_in, radius_ratio)
     for b in balls:
         b.position_m = tuple(float(v) for v in table.to_table([[b.x, b.y]])[0])
     return balls
@@ -186,10 +192,10 @@ def measured_radius_ratio(balls: list, table: TableDetection, params: BallParams
 
 def _detect_balls_scaled(image_bgr, table: TableDetection, params: BallParams, cloth, scale: float,
                          centres_in: Optional[tuple] = None, radius_ratio: Optional[float] = None):
-    """detect_balls on a copy scaled by `scale` (< 1); positions mapped back, types read at full size."""
+    """detect_balls on a copy scaled by `scale`; positions mapped back, types read at the picture's own size."""
     H, W = image_bgr.shape[:2]
     small = cv2.resize(image_bgr, (max(8, int(round(W * scale))), max(8, int(round(H * scale)))),
-                       interpolation=cv2.INTER_AREA)
+                       interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
     sx, sy = small.shape[1] / W, small.shape[0] / H
     # Pixel centres: u_small + 0.5 = (u + 0.5) * s.
     to_small = np.array([sx, sy])
@@ -311,7 +317,8 @@ def _detect_balls_at_scale(image_bgr: np.ndarray, table: TableDetection, params:
         # A face of cloth chromaticity inside an incomplete or faint outline is cloth in a shadow
         # (beside a cluster the outlines of its balls make a circle of one). A ball of the cloth's
         # own hue has that chromaticity too, but a crisp outline all round.
-        if (weak or support < 0.9) and fg is not None and _disc_mean(fg, fx, fy, 0.7 * fr) < 0.5:
+        if (weak or support < 0.9) and fg is not None and \
+                _disc_mean(fg, fx, fy, 0.7 * fr) < SHADOW_FACE_MAX_FOREGROUND:
             continue
         cloth_like = _cloth_share(hsv, fx, fy, fr, cloth) if cloth is not None else 0.0
         if cloth_like > 0.5:

@@ -17,9 +17,16 @@ is kept where nothing changed:
    a wider view first (a crop cuts the stick or a hand into ball-sized pieces).
 3. A sweep searches a small slice of the table every frame, so every part is
    looked at again within `sweep_frames` frames even without change.
-4. A full search runs at start, when the table or the picture size changes,
-   when a large share of the table changed at once (break, camera bumped) and
-   every `full_search_interval_s` (after at least `full_search_min_frames`).
+4. A full search runs at start, when the table or the picture size changes and
+   when a large share of the table changed at once (break, camera bumped). The
+   scheduled one (every `full_search_interval_s`, after at least
+   `full_search_min_frames`) is spread over `full_search_frames` frames: one
+   band of the table a frame, searched like a full search (a still ball there
+   counts only when found again), then the types read on the whole table, so
+   no frame pays for a whole full search.
+5. A crop costs a fixed share (colour conversions, refinement passes, blob
+   analysis) whatever its size: crops close together are searched as one when
+   the joined crop costs less than the two.
 """
 from __future__ import annotations
 
@@ -29,8 +36,9 @@ from typing import Optional
 import cv2
 import numpy as np
 
-from .balls import BallDetection, detect_balls, measured_radius_ratio
+from .balls import BallDetection, _type_in_box, detect_balls, measured_radius_ratio
 from .classify import enforce_unique
+from .colors import estimate_cloth
 from .params import BallParams
 from .table import TableDetection
 
@@ -45,6 +53,10 @@ class IncrementalParams:
     # A scheduled full search also waits for this many frames since the last one: on a starved CPU a
     # full search can outlast the interval, and searching in full every frame would starve it further.
     full_search_min_frames: int = 30
+    full_search_frames: int = 6           # frames a scheduled full search is spread over (1 = all at once)
+    # A crop's fixed cost in pixels of crop area per squared ball radius: two crops are searched as one
+    # when their joint box is no larger than both plus this (0 = never join).
+    crop_join_r2: float = 200.0
 
     @classmethod
     def from_mapping(cls, values: dict) -> 'IncrementalParams':
@@ -64,6 +76,7 @@ class _Layout:
     mask: np.ndarray          # cells of the search area (uint8)
     tiles: np.ndarray         # tiles touching the search area (bool, rows x cols)
     sweep: np.ndarray         # (row, col) of those tiles in sweep order
+    radius: float = 0.0       # median ball radius [px]
 
 
 def _layout(table: TableDetection, shape, params: BallParams, tile_balls: float) -> Optional[_Layout]:
@@ -89,7 +102,7 @@ def _layout(table: TableDetection, shape, params: BallParams, tile_balls: float)
     mask = np.zeros((ch, cw), np.uint8)
     cv2.fillConvexPoly(mask, np.round(grown / cell).astype(np.int32), 1)
     tile = max(2, int(round(tile_balls * 2 * r / cell)))
-    return _Layout(x0, y0, cell, tile, margin, (cw, ch), mask, np.zeros((0, 0), bool), np.zeros((0, 2), int))
+    return _Layout(x0, y0, cell, tile, margin, (cw, ch), mask, np.zeros((0, 0), bool), np.zeros((0, 2), int), r)
 
 
 def _tiles_of(cells: np.ndarray, tile: int) -> np.ndarray:
@@ -123,6 +136,32 @@ def tile_rectangles(tiles: np.ndarray) -> list[tuple[int, int, int, int]]:
             starts = np.concatenate([[on[0]], on[breaks + 1]])
             ends = np.concatenate([on[breaks], [on[-1]]])
             out.extend((int(x + a), int(row), int(x + b + 1), int(row + 1)) for a, b in zip(starts, ends))
+    return out
+
+
+def join_crops(crops: list, fixed_px: float) -> list:
+    """Crops (x0, y0, x1, y1, inner boxes) joined where one box around two costs less than both.
+
+    A crop's search costs about `fixed_px` pixels' worth of work whatever its size, plus its
+    area: two crops whose joint box is no larger than their areas plus that are searched as one
+    (the inner boxes, where detections count, stay apart).
+    """
+    out = [(c[0], c[1], c[2], c[3], list(c[4])) for c in crops]
+    joined = True
+    while joined and len(out) > 1:
+        joined = False
+        for i in range(len(out)):
+            for k in range(i + 1, len(out)):
+                a, b = out[i], out[k]
+                box = (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+                area = (box[2] - box[0]) * (box[3] - box[1])
+                if area <= (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) + fixed_px:
+                    out[i] = (*box, a[4] + b[4])
+                    del out[k]
+                    joined = True
+                    break
+            if joined:
+                break
     return out
 
 
@@ -169,6 +208,7 @@ class IncrementalBallDetector:
         self._since_full = 0
         self._frame = 0
         self._sweep_pos = 0
+        self._band: Optional[int] = None    # next step of a spread full search (None: none under way)
 
     def _cells(self, image: np.ndarray) -> np.ndarray:
         lay = self._layout
@@ -211,8 +251,34 @@ class IncrementalBallDetector:
         self._ref = cells
         self._last_full_t = t
         self._since_full = 0
+        self._band = None
         self.last = {'mode': 'full', 'searched': 1.0, 'rectangles': 1}
         return list(self._balls)
+
+    def _band_box(self, k: int) -> tuple:
+        """Inner box (picture px) of band k of the spread full search: tile rows split in equal parts."""
+        lay = self._layout
+        rows = lay.tiles.shape[0]
+        n = max(1, min(self.inc.full_search_frames, rows))
+        r0, r1 = (k * rows) // n, ((k + 1) * rows) // n
+        cw, ch = lay.size
+        span = lay.tile * lay.cell
+        cols = np.flatnonzero(lay.tiles[r0:r1].any(axis=0))
+        c0, c1 = (int(cols[0]), int(cols[-1]) + 1) if len(cols) else (0, 0)
+        return (lay.x0 + c0 * span, lay.y0 + r0 * span,
+                min(lay.x0 + c1 * span, lay.x0 + cw * lay.cell), min(lay.y0 + r1 * span, lay.y0 + ch * lay.cell))
+
+    def _retype(self, image, table) -> None:
+        """The last step of a spread full search: types read on the whole table, as a full search does.
+
+        A crop's own white balance rests on its few balls; the table's many read better.
+        """
+        balls = self._balls
+        if balls:
+            cloth = table.cloth or estimate_cloth(image)
+            _type_in_box(image, balls, cloth, self.params, (0, 0))
+            for b in balls:
+                b.extra = dict(b.extra, typed='table')
 
     def detect(self, image: np.ndarray, table: TableDetection, t: Optional[float] = None) -> list[BallDetection]:
         if image is None or image.ndim != 3 or image.shape[2] != 3:
@@ -231,11 +297,14 @@ class IncrementalBallDetector:
             return self._full(image, table, None, t)
         cells = self._cells(image)
         self._since_full += 1
-        due = (self.force_full or self._ref is None or self._last_full_t is None or t < self._last_full_t
-               or (t - self._last_full_t >= self.inc.full_search_interval_s
-                   and self._since_full > self.inc.full_search_min_frames))
-        if due:
+        if self.force_full or self._ref is None or self._last_full_t is None or t < self._last_full_t:
             return self._full(image, table, cells, t)
+        scheduled = (t - self._last_full_t >= self.inc.full_search_interval_s
+                     and self._since_full > self.inc.full_search_min_frames)
+        if scheduled and self.inc.full_search_frames <= 1:
+            return self._full(image, table, cells, t)
+        if scheduled and self._band is None:
+            self._band = 0
         d = cv2.absdiff(cells, self._ref)
         diff = np.maximum(np.maximum(d[..., 0], d[..., 1]), d[..., 2])
         changed = (diff > self.inc.change_threshold) & (lay.mask > 0)
@@ -246,7 +315,23 @@ class IncrementalBallDetector:
         changed = cv2.dilate(changed.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
         tiles = _tiles_of(changed, lay.tile) & lay.tiles
         tiles |= self._sweep_tiles(lay)
-        return self._update(image, table, cells, tiles, diff)
+        band, step, retype = None, self._band, False
+        if step is not None:
+            if step < max(1, min(self.inc.full_search_frames, lay.tiles.shape[0])):
+                band = self._band_box(step)
+                self._band += 1
+            else:
+                # Every band searched: the types on the whole table, and the schedule starts again.
+                self._band, retype = None, True
+                self._last_full_t = t
+                self._since_full = 0
+        balls = self._update(image, table, cells, tiles, diff, band)
+        if retype:
+            self._retype(image, table)
+            balls = list(self._balls)
+        if step is not None:
+            self.last['spread_step'] = step
+        return balls
 
     def _sweep_tiles(self, lay: _Layout) -> np.ndarray:
         out = np.zeros_like(lay.tiles)
@@ -329,21 +414,27 @@ class IncrementalBallDetector:
             return False
         return int(diff[y0:y1, x0:x1].max()) <= self.inc.change_threshold
 
-    def _update(self, image, table, cells, tiles, diff) -> list[BallDetection]:
+    def _update(self, image, table, cells, tiles, diff, band=None) -> list[BallDetection]:
         lay = self._layout
         H, W = image.shape[:2]
         cw, ch = lay.size
         span = lay.tile * lay.cell
-        found, areas = [], []
+        areas = []
         for c0, r0, c1, r1 in tile_rectangles(tiles):
             # Inner area in picture pixels: detections centred here replace the old ones.
-            ix0, iy0 = lay.x0 + c0 * span, lay.y0 + r0 * span
-            ix1, iy1 = min(lay.x0 + c1 * span, lay.x0 + cw * lay.cell), min(lay.y0 + r1 * span, lay.y0 + ch * lay.cell)
-            areas.append((ix0, iy0, ix1, iy1))
-            x0, y0 = max(0, ix0 - lay.margin), max(0, iy0 - lay.margin)
-            x1, y1 = min(W, ix1 + lay.margin), min(H, iy1 + lay.margin)
-            found += [b for b in self._search(image, table, (x0, y0, x1, y1), (ix0, iy0, ix1, iy1))
-                      if ix0 <= b.x < ix1 and iy0 <= b.y < iy1]
+            areas.append((lay.x0 + c0 * span, lay.y0 + r0 * span, min(lay.x0 + c1 * span, lay.x0 + cw * lay.cell),
+                          min(lay.y0 + r1 * span, lay.y0 + ch * lay.cell)))
+        if band is not None:
+            areas.append(band)
+        crops = [(max(0, a[0] - lay.margin), max(0, a[1] - lay.margin), min(W, a[2] + lay.margin),
+                  min(H, a[3] + lay.margin), [a]) for a in areas]
+        found = []
+        for x0, y0, x1, y1, inner in join_crops(crops, self.inc.crop_join_r2 * lay.radius ** 2):
+            box = (min(a[0] for a in inner), min(a[1] for a in inner), max(a[2] for a in inner),
+                   max(a[3] for a in inner))
+            found += [b for b in self._search(image, table, (x0, y0, x1, y1), box)
+                      if any(ix0 <= b.x < ix1 and iy0 <= b.y < iy1 for ix0, iy0, ix1, iy1 in inner)]
+        for ix0, iy0, ix1, iy1 in areas:
             self._ref[(iy0 - lay.y0) // lay.cell:(iy1 - lay.y0) // lay.cell,
                       (ix0 - lay.x0) // lay.cell:(ix1 - lay.x0) // lay.cell] = \
                 cells[(iy0 - lay.y0) // lay.cell:(iy1 - lay.y0) // lay.cell,
@@ -351,6 +442,9 @@ class IncrementalBallDetector:
 
         def searched(b):
             return any(a <= b.x < c and e <= b.y < d for a, e, c, d in areas)
+
+        def in_band(b):
+            return band is not None and band[0] <= b.x < band[2] and band[1] <= b.y < band[3]
 
         sep = self.params.min_separation
 
@@ -362,6 +456,9 @@ class IncrementalBallDetector:
         # Found again within a quarter radius it keeps its measurement (no jitter); further away
         # the new measurement wins (it may correct a full search's slip in a cluster).
         still = [o for o in self._balls if self._still(o, diff)]
+        # In the band of a spread full search a still ball counts only when found again (as in a full
+        # search): what a full search once took for a ball (a misfit, something still) does not stick.
+        still = [o for o in still if not in_band(o) or not apart(o, found)]
         found = [b for b in found if not any(np.hypot(o.x - b.x, o.y - b.y) <= 0.25 * o.radius for o in still)]
         still = [o for o in still if apart(o, found)]
         rest = [o for o in self._balls if not any(o is k for k in still)]

@@ -24,9 +24,6 @@ is kept where nothing changed:
    band of the table a frame, searched like a full search (a still ball there
    counts only when found again), then the types read on the whole table, so
    no frame pays for a whole full search.
-5. A crop costs a fixed share (colour conversions, refinement passes, blob
-   analysis) whatever its size: crops close together are searched as one when
-   the joined crop costs less than the two.
 """
 from __future__ import annotations
 
@@ -54,9 +51,6 @@ class IncrementalParams:
     # full search can outlast the interval, and searching in full every frame would starve it further.
     full_search_min_frames: int = 30
     full_search_frames: int = 6           # frames a scheduled full search is spread over (1 = all at once)
-    # A crop's fixed cost in pixels of crop area per squared ball radius: two crops are searched as one
-    # when their joint box is no larger than both plus this (0 = never join).
-    crop_join_r2: float = 200.0
 
     @classmethod
     def from_mapping(cls, values: dict) -> 'IncrementalParams':
@@ -76,7 +70,6 @@ class _Layout:
     mask: np.ndarray          # cells of the search area (uint8)
     tiles: np.ndarray         # tiles touching the search area (bool, rows x cols)
     sweep: np.ndarray         # (row, col) of those tiles in sweep order
-    radius: float = 0.0       # median ball radius [px]
 
 
 def _layout(table: TableDetection, shape, params: BallParams, tile_balls: float) -> Optional[_Layout]:
@@ -102,7 +95,7 @@ def _layout(table: TableDetection, shape, params: BallParams, tile_balls: float)
     mask = np.zeros((ch, cw), np.uint8)
     cv2.fillConvexPoly(mask, np.round(grown / cell).astype(np.int32), 1)
     tile = max(2, int(round(tile_balls * 2 * r / cell)))
-    return _Layout(x0, y0, cell, tile, margin, (cw, ch), mask, np.zeros((0, 0), bool), np.zeros((0, 2), int), r)
+    return _Layout(x0, y0, cell, tile, margin, (cw, ch), mask, np.zeros((0, 0), bool), np.zeros((0, 2), int))
 
 
 def _tiles_of(cells: np.ndarray, tile: int) -> np.ndarray:
@@ -136,32 +129,6 @@ def tile_rectangles(tiles: np.ndarray) -> list[tuple[int, int, int, int]]:
             starts = np.concatenate([[on[0]], on[breaks + 1]])
             ends = np.concatenate([on[breaks], [on[-1]]])
             out.extend((int(x + a), int(row), int(x + b + 1), int(row + 1)) for a, b in zip(starts, ends))
-    return out
-
-
-def join_crops(crops: list, fixed_px: float) -> list:
-    """Crops (x0, y0, x1, y1, inner boxes) joined where one box around two costs less than both.
-
-    A crop's search costs about `fixed_px` pixels' worth of work whatever its size, plus its
-    area: two crops whose joint box is no larger than their areas plus that are searched as one
-    (the inner boxes, where detections count, stay apart).
-    """
-    out = [(c[0], c[1], c[2], c[3], list(c[4])) for c in crops]
-    joined = True
-    while joined and len(out) > 1:
-        joined = False
-        for i in range(len(out)):
-            for k in range(i + 1, len(out)):
-                a, b = out[i], out[k]
-                box = (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
-                area = (box[2] - box[0]) * (box[3] - box[1])
-                if area <= (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) + fixed_px:
-                    out[i] = (*box, a[4] + b[4])
-                    del out[k]
-                    joined = True
-                    break
-            if joined:
-                break
     return out
 
 
@@ -430,15 +397,12 @@ class IncrementalBallDetector:
                           min(lay.y0 + r1 * span, lay.y0 + ch * lay.cell)))
         if band is not None:
             areas.append(band)
-        crops = [(max(0, a[0] - lay.margin), max(0, a[1] - lay.margin), min(W, a[2] + lay.margin),
-                  min(H, a[3] + lay.margin), [a]) for a in areas]
         found = []
-        for x0, y0, x1, y1, inner in join_crops(crops, self.inc.crop_join_r2 * lay.radius ** 2):
-            box = (min(a[0] for a in inner), min(a[1] for a in inner), max(a[2] for a in inner),
-                   max(a[3] for a in inner))
-            found += [b for b in self._search(image, table, (x0, y0, x1, y1), box)
-                      if any(ix0 <= b.x < ix1 and iy0 <= b.y < iy1 for ix0, iy0, ix1, iy1 in inner)]
         for ix0, iy0, ix1, iy1 in areas:
+            x0, y0 = max(0, ix0 - lay.margin), max(0, iy0 - lay.margin)
+            x1, y1 = min(W, ix1 + lay.margin), min(H, iy1 + lay.margin)
+            found += [b for b in self._search(image, table, (x0, y0, x1, y1), (ix0, iy0, ix1, iy1))
+                      if ix0 <= b.x < ix1 and iy0 <= b.y < iy1]
             self._ref[(iy0 - lay.y0) // lay.cell:(iy1 - lay.y0) // lay.cell,
                       (ix0 - lay.x0) // lay.cell:(ix1 - lay.x0) // lay.cell] = \
                 cells[(iy0 - lay.y0) // lay.cell:(iy1 - lay.y0) // lay.cell,

@@ -33,7 +33,7 @@ from typing import Optional
 import cv2
 import numpy as np
 
-from .balls import BallDetection, _type_in_box, detect_balls, measured_radius_ratio
+from .balls import BallDetection, type_in_box, detect_balls, measured_radius_ratio
 from .classify import enforce_unique
 from .colors import estimate_cloth
 from .params import BallParams
@@ -243,7 +243,7 @@ class IncrementalBallDetector:
         balls = self._balls
         if balls:
             cloth = table.cloth or estimate_cloth(image)
-            _type_in_box(image, balls, cloth, self.params, (0, 0))
+            type_in_box(image, balls, cloth, self.params, (0, 0))
             for b in balls:
                 b.extra = dict(b.extra, typed='table')
 
@@ -319,8 +319,15 @@ class IncrementalBallDetector:
         """detect_balls on image[crop] for balls centred in `inner` (picture px), in picture px."""
         x0, y0, x1, y1 = crop
         ix0, iy0, ix1, iy1 = inner
+        typed = [o for o in self._balls if o.extra.get('typed') == 'table']
+
+        def known_type(b):
+            # A ball found again where it was takes the table's type (_keep_type): no need to read it.
+            return not is_smear(b) and any(np.hypot(o.x - b.x - x0, o.y - b.y - y0) < 0.5 * b.radius for o in typed)
+
         out = detect_balls(image[y0:y1, x0:x1], self._crop_table(table, x0, y0), self.params,
-                           centres_in=(ix0 - x0, iy0 - y0, ix1 - x0, iy1 - y0), radius_ratio=self._radius_ratio)
+                           centres_in=(ix0 - x0, iy0 - y0, ix1 - x0, iy1 - y0), radius_ratio=self._radius_ratio,
+                           known_type=known_type)
         for b in out:
             b.x += x0
             b.y += y0
@@ -434,7 +441,7 @@ class IncrementalBallDetector:
         explained = {id(b) for b in self._explained(found, moved)}
         found = [b for b in found if id(b) in explained or self._confirmed(image, table, b)]
         for b in found:
-            self._keep_type(b, moved)
+            self._keep_type(b, self._balls)
         # A changed ball outside the searched areas (its centre's tile did not change) and one found
         # inside them closer than two balls can be are one ball: the new one wins.
         kept = still + [o for o in rest if not searched(o) and apart(o, found)]

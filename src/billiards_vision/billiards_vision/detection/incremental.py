@@ -305,14 +305,10 @@ class IncrementalBallDetector:
         n = len(lay.sweep)
         if self.inc.sweep_frames <= 0 or n == 0:
             return out
-        # Tiles k * n / sweep_frames up to the next frame's: the whole table in sweep_frames frames, as
-        # the setting says (one tile a frame whatever the setting was one crop a frame more than needed).
-        f = self._sweep_pos % self.inc.sweep_frames
-        a, b = (f * n) // self.inc.sweep_frames, ((f + 1) * n) // self.inc.sweep_frames
-        self._sweep_pos = f + 1
-        if b > a:
-            pick = lay.sweep[np.arange(a, b)]
-            out[pick[:, 0], pick[:, 1]] = True
+        step = -(-n // self.inc.sweep_frames)
+        pick = lay.sweep[np.arange(self._sweep_pos, self._sweep_pos + step) % n]
+        out[pick[:, 0], pick[:, 1]] = True
+        self._sweep_pos = (self._sweep_pos + step) % n
         return out
 
     def _search(self, image, table, crop, inner) -> list[BallDetection]:

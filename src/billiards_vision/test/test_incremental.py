@@ -8,6 +8,7 @@ so only the change detection can find what happened.
 """
 import numpy as np
 
+from billiards_vision.detection.balls import BallDetection
 from billiards_vision.detection.incremental import IncrementalBallDetector, IncrementalParams, tile_rectangles
 from billiards_vision.detection.params import BallParams, TableParams
 from billiards_vision.detection.table import detect_table
@@ -131,3 +132,41 @@ def test_cue_aiming_balls_stay_where_a_full_search_puts_them():
         off += misses
     assert total >= 400 and full <= 8       # mostly crops, not full searches
     assert off / total <= 0.01, f'{off} of {total} ball-frames not within a quarter radius'
+
+
+def test_scheduled_full_search_is_spread_over_frames_and_corrects_still_balls():
+    """The scheduled full search runs band by band, no frame searching the whole table, and like a
+    full search it re-measures still balls: a misfit and a false ball that a full search left behind
+    (put into the result by hand) are gone after one round, while every ball of a rack (whose
+    middle a small crop cannot tell) stays found in every frame. The sweep is off, so only the
+    spread search can correct them."""
+    sim = SyntheticTable('rack', 960, 540, 30.0, seed=2)
+    inc = IncrementalParams(full_search_interval_s=0.3, full_search_min_frames=5, full_search_frames=6,
+                            sweep_frames=0)
+    detector = IncrementalBallDetector(BallParams(), inc)
+    image, truth = sim.next_frame()
+    table = detect_table(image, TableParams())
+    balls = detector.detect(image, table, 0.0)
+    assert detector.last['mode'] == 'full'
+    assert match_balls(truth, balls, 0.25)[1:] == (0, 0)
+    # A misfit a radius off and a ball on bare cloth, as a full search might leave them.
+    wrong = detector._balls[3]
+    wrong.x += 0.9 * wrong.radius
+    ghost = detector._balls[0]
+    detector._balls.append(BallDetection(float(np.mean(table.corners_px[:2, 0])), float(table.corners_px[0, 1]
+                                         + 0.25 * (table.corners_px[3, 1] - table.corners_px[0, 1])),
+                                         ghost.radius, 0.9, 'solid', 3, 0.9))
+    modes, steps, clean = [], [], []
+    for frame in range(1, 40):
+        image, truth = sim.next_frame()
+        balls = detector.detect(image, table, frame / 30.0)
+        modes.append(detector.last['mode'])
+        steps.append(detector.last.get('spread_step'))
+        pairs, misses, false = match_balls(truth, balls, 0.25)
+        assert len(pairs) + (wrong in balls) >= 16, f'frame {frame}: a ball of the rack was lost'
+        clean.append(misses == 0 and false == 0)
+    assert 'full' not in modes, 'no frame searched the whole table'
+    assert [s for s in steps if s is not None][:7] == list(range(7)), 'six bands, then the types'
+    first = steps.index(6)
+    assert not any(clean[:steps.index(0)]), 'nothing corrected them before the spread search'
+    assert all(clean[first:]), 'corrected after one round of bands and kept so'

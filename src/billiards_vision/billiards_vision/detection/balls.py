@@ -66,10 +66,15 @@ class BallDetection:
                 'type': self.type, 'number': self.number, 'confidence': round(self.score, 3)}
 
 
-def _radius_map(table: TableDetection, x0: int, y0: int, w: int, h: int, scale: float) -> np.ndarray:
-    gx, gy = np.meshgrid(np.linspace(x0, x0 + w - 1, 9), np.linspace(y0, y0 + h - 1, 9))
-    r = table.ball_radius_px(np.stack([gx.ravel(), gy.ravel()], axis=1)).reshape(9, 9) * scale
-    return cv2.resize(r.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
+def _radius_map(table: TableDetection, x0: int, y0: int, w: int, h: int, scale: float) -> tuple:
+    """(predicted ball radius per pixel of the window, its median), read only (kept per table and window)."""
+    def make():
+        gx, gy = np.meshgrid(np.linspace(x0, x0 + w - 1, 9), np.linspace(y0, y0 + h - 1, 9))
+        r = table.ball_radius_px(np.stack([gx.ravel(), gy.ravel()], axis=1)).reshape(9, 9) * scale
+        rmap = cv2.resize(r.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
+        rmap.flags.writeable = False
+        return rmap, float(np.median(rmap))
+    return table.derived(('radius_map', x0, y0, w, h, scale), make)
 
 
 def _colour_gradient(lab: np.ndarray):
@@ -149,7 +154,7 @@ def _disc_mean(img, cx, cy, r) -> float:
 
 def detect_balls(image_bgr: np.ndarray, table: TableDetection, params: BallParams,
                  cloth: Optional[ClothModel] = None, centres_in: Optional[tuple] = None,
-                 radius_ratio: Optional[float] = None) -> list[BallDetection]:
+                 radius_ratio: Optional[float] = None, known_type=None) -> list[BallDetection]:
     """Balls on the playing surface of `table` in a BGR image.
 
     Balls much larger than WORK_RADIUS_PX (4K pictures) are searched for in a copy
@@ -162,6 +167,8 @@ def detect_balls(image_bgr: np.ndarray, table: TableDetection, params: BallParam
     that searches a crop only for balls centred in its middle (detection.incremental)
     need not refine the candidates of the margin. `radius_ratio`: measured / predicted ball
     radius on the whole table (see `measured_radius_ratio`), for a crop with too few balls to measure it.
+    `known_type(ball)` (image px) True for a ball whose type the caller knows already: it counts for the
+    white balance but is not classified (type 'unknown').
     """
     if image_bgr is None or image_bgr.ndim != 3 or image_bgr.shape[2] != 3:
         raise ValueError('detect_balls needs a BGR image (H x W x 3)')
@@ -169,10 +176,11 @@ def detect_balls(image_bgr: np.ndarray, table: TableDetection, params: BallParam
         cloth = table.cloth or estimate_cloth(image_bgr)
     r_mid = float(table.ball_radius_px(table.corners_px.mean(axis=0, keepdims=True))[0]) * params.radius_scale
     if MIN_WORK_RADIUS_PX <= r_mid <= 1.25 * WORK_RADIUS_PX:
-        balls = _detect_balls_at_scale(image_bgr, table, params, cloth, centres_in, radius_ratio)
+        balls = _detect_balls_at_scale(image_bgr, table, params, cloth, centres_in, radius_ratio, known_type)
     else:
         target = WORK_RADIUS_PX if r_mid > WORK_RADIUS_PX else MIN_WORK_RADIUS_PX
-        balls = _detect_balls_scaled(image_bgr, table, params, cloth, target / r_mid, centres_in, radius_ratio)
+        balls = _detect_balls_scaled(image_bgr, table, params, cloth, target / r_mid, centres_in, radius_ratio,
+                                     known_type)
     for b in balls:
         b.position_m = tuple(float(v) for v in table.to_table([[b.x, b.y]])[0])
     return balls
@@ -191,7 +199,7 @@ def measured_radius_ratio(balls: list, table: TableDetection, params: BallParams
 
 
 def _detect_balls_scaled(image_bgr, table: TableDetection, params: BallParams, cloth, scale: float,
-                         centres_in: Optional[tuple] = None, radius_ratio: Optional[float] = None):
+                         centres_in: Optional[tuple] = None, radius_ratio: Optional[float] = None, known_type=None):
     """detect_balls on a copy scaled by `scale`; positions mapped back, types read at the picture's own size."""
     H, W = image_bgr.shape[:2]
     small = cv2.resize(image_bgr, (max(8, int(round(W * scale))), max(8, int(round(H * scale)))),
@@ -208,11 +216,11 @@ def _detect_balls_scaled(image_bgr, table: TableDetection, params: BallParams, c
     for b in balls:
         b.x, b.y = (b.x + 0.5) / sx - 0.5, (b.y + 0.5) / sy - 0.5
         b.radius /= 0.5 * (sx + sy)
-    _type_in_box(image_bgr, balls, cloth, params, (0, 0))
+    type_in_box(image_bgr, balls, cloth, params, (0, 0), known_type)
     return balls
 
 
-def _type_in_box(image_bgr, balls, cloth, params: BallParams, origin) -> None:
+def type_in_box(image_bgr, balls, cloth, params: BallParams, origin, known_type=None) -> None:
     """type_balls on the part of `image_bgr` (top-left corner at `origin`) around the balls.
 
     Typing reads each face within its radius and white-balances on the faces, so the
@@ -228,15 +236,15 @@ def _type_in_box(image_bgr, balls, cloth, params: BallParams, origin) -> None:
     y0 = max(0, int(min(b.y for b in balls) - oy) - pad)
     x1 = min(W, int(max(b.x for b in balls) - ox) + pad + 1)
     y1 = min(H, int(max(b.y for b in balls) - oy) + pad + 1)
-    type_balls(image_bgr[y0:y1, x0:x1], balls, cloth, params, (ox + x0, oy + y0))
+    type_balls(image_bgr[y0:y1, x0:x1], balls, cloth, params, (ox + x0, oy + y0), known_type)
 
 
 def _detect_balls_at_scale(image_bgr: np.ndarray, table: TableDetection, params: BallParams,
                            cloth: Optional[ClothModel], centres_in: Optional[tuple] = None,
-                           radius_ratio: Optional[float] = None) -> list[BallDetection]:
+                           radius_ratio: Optional[float] = None, known_type=None) -> list[BallDetection]:
     """Balls on the playing surface of `table`, at the picture's own scale."""
     H, W = image_bgr.shape[:2]
-    r_corners = table.ball_radius_px(table.corners_px) * params.radius_scale
+    r_corners = table.derived('corner_radii', lambda: table.ball_radius_px(table.corners_px)) * params.radius_scale
     pad = int(np.ceil(2.5 * r_corners.max()))
     x0 = max(0, int(np.floor(table.corners_px[:, 0].min())) - pad)
     y0 = max(0, int(np.floor(table.corners_px[:, 1].min())) - pad)
@@ -246,20 +254,15 @@ def _detect_balls_at_scale(image_bgr: np.ndarray, table: TableDetection, params:
         return []
     roi = image_bgr[y0:y1, x0:x1]
     h, w = roi.shape[:2]
-    rmap = _radius_map(table, x0, y0, w, h, params.radius_scale)
-    r_med = float(np.median(rmap))
+    rmap, r_med = _radius_map(table, x0, y0, w, h, params.radius_scale)
     sigma = max(0.7, 0.06 * r_med)
     lab = cv2.cvtColor(np.divide(cv2.GaussianBlur(roi, (0, 0), sigma), np.float32(255), dtype=np.float32),
                        cv2.COLOR_BGR2Lab)
     mag, theta = _colour_gradient(lab)
 
-    # Search area: the surface polygon grown by the allowed margin plus one radius (outline pixels).
     poly = table.corners_px - [x0, y0]
-    centre = poly.mean(axis=0)
-    grow = (params.surface_margin + 1.2) * r_med
-    grown = centre + (poly - centre) * (1 + grow / np.linalg.norm(poly - centre, axis=1, keepdims=True))
-    mask = np.zeros((h, w), np.uint8)
-    cv2.fillConvexPoly(mask, np.round(grown).astype(np.int32), 1)
+    mask = table.derived(('search_area', x0, y0, w, h, params.surface_margin, r_med),
+                         lambda: _search_area(poly, (h, w), (params.surface_margin + 1.2) * r_med))
     # Sensor noise makes edges everywhere: an outline must stand above the noise's own gradients,
     # measured on the cloth (most of the search area, so the median is the noise's).
     edge_floor = params.noise_edge_factor * float(np.median(mag[mask > 0]))
@@ -333,12 +336,29 @@ def _detect_balls_at_scale(image_bgr: np.ndarray, table: TableDetection, params:
     balls = _suppress(found, params.min_separation, table)
     if cloth is not None:
         balls = _drop_parts_of_larger_things(balls, fg, lab, (x0, y0))
-        surface = np.zeros((h, w), np.uint8)
-        cv2.fillConvexPoly(surface, np.round(poly).astype(np.int32), 1)
-        surface = cv2.erode(surface, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (int(r_med) | 1,) * 2))
+        surface = table.derived(('inner_surface', x0, y0, w, h, r_med), lambda: _inner_surface(poly, (h, w), r_med))
         balls = _smeared_balls(fg, lab, surface, (x0, y0), rmap, r_med, balls, table, params)
-    _type_in_box(roi, balls, cloth, params, (x0, y0))
+    type_in_box(roi, balls, cloth, params, (x0, y0), known_type)
     return balls
+
+
+def _search_area(poly, shape, grow: float) -> np.ndarray:
+    """uint8 mask of the surface polygon grown by `grow` px (outline pixels of balls at its edge), read only."""
+    centre = poly.mean(axis=0)
+    grown = centre + (poly - centre) * (1 + grow / np.linalg.norm(poly - centre, axis=1, keepdims=True))
+    mask = np.zeros(shape, np.uint8)
+    cv2.fillConvexPoly(mask, np.round(grown).astype(np.int32), 1)
+    mask.flags.writeable = False
+    return mask
+
+
+def _inner_surface(poly, shape, r_med: float) -> np.ndarray:
+    """uint8 mask of the surface less half a ball at its edge (where a smear may lie), read only."""
+    surface = np.zeros(shape, np.uint8)
+    cv2.fillConvexPoly(surface, np.round(poly).astype(np.int32), 1)
+    surface = cv2.erode(surface, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (int(r_med) | 1,) * 2))
+    surface.flags.writeable = False
+    return surface
 
 
 def _chroma_foreground(roi, cloth: ClothModel, params: BallParams) -> np.ndarray:
@@ -448,16 +468,22 @@ def _capsules(fg, surface, lab, rmap, r_med: float, origin, table: TableDetectio
     balls touching in a row.
     """
     x0, y0 = origin
+    on = fg & surface
+    # Opening only removes pixels: with fewer than the smallest capsule's there is none (most crops).
+    if cv2.countNonZero(on) < 1.1 * np.pi * float(rmap.min()) ** 2:
+        return []
     k = max(3, int(0.9 * r_med) | 1)
-    opened = cv2.morphologyEx(fg & surface, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    opened = cv2.morphologyEx(on, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
     n, labels, stats, cents = cv2.connectedComponentsWithStats(opened, connectivity=8)
-    _, whole_labels, whole_stats, _ = cv2.connectedComponentsWithStats(fg, connectivity=8)
+    whole_labels = whole_stats = None
     out = []
     for i in range(1, n):
         cx, cy = cents[i]
         r = float(rmap[int(cy), int(cx)])
         if stats[i, cv2.CC_STAT_AREA] < 1.1 * np.pi * r * r:
             continue
+        if whole_labels is None:
+            _, whole_labels, whole_stats, _ = cv2.connectedComponentsWithStats(fg, connectivity=8)
         bx, by, bw, bh = (int(v) for v in stats[i, :4])
         ys, xs = np.nonzero(labels[by:by + bh, bx:bx + bw] == i)
         ys, xs = ys + by, xs + bx

@@ -327,11 +327,13 @@ def enforce_unique(balls, params: BallParams) -> None:
 
 
 def type_balls(image_bgr: np.ndarray, balls, cloth: Optional[ClothModel], params: BallParams,
-               origin=(0, 0)) -> None:
+               origin=(0, 0), known_type=None) -> None:
     """Set type, number and type confidence of each ball (a BallDetection) in place.
 
     `image_bgr` may be a crop of the camera picture whose top-left corner is `origin`.
     The picture is white-balanced on the balls' own white first, and the cloth model with it.
+    A ball for which `known_type(ball)` is true (its caller knows the type) counts for the white
+    balance and covers others but is not classified.
     """
     x0, y0 = origin
     discs = [(b.x - x0, b.y - y0, b.radius) for b in balls]
@@ -342,6 +344,8 @@ def type_balls(image_bgr: np.ndarray, balls, cloth: Optional[ClothModel], params
             cloth = balanced_cloth(cloth, gains)
     hsv = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2HSV)
     for i, b in enumerate(balls):
+        if known_type is not None and known_type(b):
+            continue
         # The apparent radius grows towards the camera: a ball at least as big may cover this one.
         others = [d for k, d in enumerate(discs) if k != i and d[2] >= discs[i][2]]
         b.type, b.number, b.type_confidence, feats = classify_ball(hsv, *discs[i], cloth, params, others)

@@ -17,9 +17,13 @@ is kept where nothing changed:
    a wider view first (a crop cuts the stick or a hand into ball-sized pieces).
 3. A sweep searches a small slice of the table every frame, so every part is
    looked at again within `sweep_frames` frames even without change.
-4. A full search runs at start, when the table or the picture size changes,
-   when a large share of the table changed at once (break, camera bumped) and
-   every `full_search_interval_s` (after at least `full_search_min_frames`).
+4. A full search runs at start, when the table or the picture size changes and
+   when a large share of the table changed at once (break, camera bumped). The
+   scheduled one (every `full_search_interval_s`, after at least
+   `full_search_min_frames`) is spread over `full_search_frames` frames: one
+   band of the table a frame, searched like a full search (a still ball there
+   counts only when found again), then the types read on the whole table, so
+   no frame pays for a whole full search.
 """
 from __future__ import annotations
 
@@ -29,8 +33,9 @@ from typing import Optional
 import cv2
 import numpy as np
 
-from .balls import BallDetection, detect_balls, measured_radius_ratio
+from .balls import BallDetection, type_in_box, detect_balls, measured_radius_ratio
 from .classify import enforce_unique
+from .colors import estimate_cloth
 from .params import BallParams
 from .table import TableDetection
 
@@ -45,6 +50,7 @@ class IncrementalParams:
     # A scheduled full search also waits for this many frames since the last one: on a starved CPU a
     # full search can outlast the interval, and searching in full every frame would starve it further.
     full_search_min_frames: int = 30
+    full_search_frames: int = 6           # frames a scheduled full search is spread over (1 = all at once)
 
     @classmethod
     def from_mapping(cls, values: dict) -> 'IncrementalParams':
@@ -169,6 +175,7 @@ class IncrementalBallDetector:
         self._since_full = 0
         self._frame = 0
         self._sweep_pos = 0
+        self._band: Optional[int] = None    # next step of a spread full search (None: none under way)
 
     def _cells(self, image: np.ndarray) -> np.ndarray:
         lay = self._layout
@@ -211,8 +218,34 @@ class IncrementalBallDetector:
         self._ref = cells
         self._last_full_t = t
         self._since_full = 0
+        self._band = None
         self.last = {'mode': 'full', 'searched': 1.0, 'rectangles': 1}
         return list(self._balls)
+
+    def _band_box(self, k: int) -> tuple:
+        """Inner box (picture px) of band k of the spread full search: tile rows split in equal parts."""
+        lay = self._layout
+        rows = lay.tiles.shape[0]
+        n = max(1, min(self.inc.full_search_frames, rows))
+        r0, r1 = (k * rows) // n, ((k + 1) * rows) // n
+        cw, ch = lay.size
+        span = lay.tile * lay.cell
+        cols = np.flatnonzero(lay.tiles[r0:r1].any(axis=0))
+        c0, c1 = (int(cols[0]), int(cols[-1]) + 1) if len(cols) else (0, 0)
+        return (lay.x0 + c0 * span, lay.y0 + r0 * span,
+                min(lay.x0 + c1 * span, lay.x0 + cw * lay.cell), min(lay.y0 + r1 * span, lay.y0 + ch * lay.cell))
+
+    def _retype(self, image, table) -> None:
+        """The last step of a spread full search: types read on the whole table, as a full search does.
+
+        A crop's own white balance rests on its few balls; the table's many read better.
+        """
+        balls = self._balls
+        if balls:
+            cloth = table.cloth or estimate_cloth(image)
+            type_in_box(image, balls, cloth, self.params, (0, 0))
+            for b in balls:
+                b.extra = dict(b.extra, typed='table')
 
     def detect(self, image: np.ndarray, table: TableDetection, t: Optional[float] = None) -> list[BallDetection]:
         if image is None or image.ndim != 3 or image.shape[2] != 3:
@@ -231,11 +264,14 @@ class IncrementalBallDetector:
             return self._full(image, table, None, t)
         cells = self._cells(image)
         self._since_full += 1
-        due = (self.force_full or self._ref is None or self._last_full_t is None or t < self._last_full_t
-               or (t - self._last_full_t >= self.inc.full_search_interval_s
-                   and self._since_full > self.inc.full_search_min_frames))
-        if due:
+        if self.force_full or self._ref is None or self._last_full_t is None or t < self._last_full_t:
             return self._full(image, table, cells, t)
+        scheduled = (t - self._last_full_t >= self.inc.full_search_interval_s
+                     and self._since_full > self.inc.full_search_min_frames)
+        if scheduled and self.inc.full_search_frames <= 1:
+            return self._full(image, table, cells, t)
+        if scheduled and self._band is None:
+            self._band = 0
         d = cv2.absdiff(cells, self._ref)
         diff = np.maximum(np.maximum(d[..., 0], d[..., 1]), d[..., 2])
         changed = (diff > self.inc.change_threshold) & (lay.mask > 0)
@@ -246,7 +282,23 @@ class IncrementalBallDetector:
         changed = cv2.dilate(changed.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
         tiles = _tiles_of(changed, lay.tile) & lay.tiles
         tiles |= self._sweep_tiles(lay)
-        return self._update(image, table, cells, tiles, diff)
+        band, step, retype = None, self._band, False
+        if step is not None:
+            if step < max(1, min(self.inc.full_search_frames, lay.tiles.shape[0])):
+                band = self._band_box(step)
+                self._band += 1
+            else:
+                # Every band searched: the types on the whole table, and the schedule starts again.
+                self._band, retype = None, True
+                self._last_full_t = t
+                self._since_full = 0
+        balls = self._update(image, table, cells, tiles, diff, band)
+        if retype:
+            self._retype(image, table)
+            balls = list(self._balls)
+        if step is not None:
+            self.last['spread_step'] = step
+        return balls
 
     def _sweep_tiles(self, lay: _Layout) -> np.ndarray:
         out = np.zeros_like(lay.tiles)
@@ -263,8 +315,15 @@ class IncrementalBallDetector:
         """detect_balls on image[crop] for balls centred in `inner` (picture px), in picture px."""
         x0, y0, x1, y1 = crop
         ix0, iy0, ix1, iy1 = inner
+        typed = [o for o in self._balls if o.extra.get('typed') == 'table']
+
+        def known_type(b):
+            # A ball found again where it was takes the table's type (_keep_type): no need to read it.
+            return not is_smear(b) and any(np.hypot(o.x - b.x - x0, o.y - b.y - y0) < 0.5 * b.radius for o in typed)
+
         out = detect_balls(image[y0:y1, x0:x1], self._crop_table(table, x0, y0), self.params,
-                           centres_in=(ix0 - x0, iy0 - y0, ix1 - x0, iy1 - y0), radius_ratio=self._radius_ratio)
+                           centres_in=(ix0 - x0, iy0 - y0, ix1 - x0, iy1 - y0), radius_ratio=self._radius_ratio,
+                           known_type=known_type)
         for b in out:
             b.x += x0
             b.y += y0
@@ -329,17 +388,20 @@ class IncrementalBallDetector:
             return False
         return int(diff[y0:y1, x0:x1].max()) <= self.inc.change_threshold
 
-    def _update(self, image, table, cells, tiles, diff) -> list[BallDetection]:
+    def _update(self, image, table, cells, tiles, diff, band=None) -> list[BallDetection]:
         lay = self._layout
         H, W = image.shape[:2]
         cw, ch = lay.size
         span = lay.tile * lay.cell
-        found, areas = [], []
+        areas = []
         for c0, r0, c1, r1 in tile_rectangles(tiles):
             # Inner area in picture pixels: detections centred here replace the old ones.
-            ix0, iy0 = lay.x0 + c0 * span, lay.y0 + r0 * span
-            ix1, iy1 = min(lay.x0 + c1 * span, lay.x0 + cw * lay.cell), min(lay.y0 + r1 * span, lay.y0 + ch * lay.cell)
-            areas.append((ix0, iy0, ix1, iy1))
+            areas.append((lay.x0 + c0 * span, lay.y0 + r0 * span, min(lay.x0 + c1 * span, lay.x0 + cw * lay.cell),
+                          min(lay.y0 + r1 * span, lay.y0 + ch * lay.cell)))
+        if band is not None:
+            areas.append(band)
+        found = []
+        for ix0, iy0, ix1, iy1 in areas:
             x0, y0 = max(0, ix0 - lay.margin), max(0, iy0 - lay.margin)
             x1, y1 = min(W, ix1 + lay.margin), min(H, iy1 + lay.margin)
             found += [b for b in self._search(image, table, (x0, y0, x1, y1), (ix0, iy0, ix1, iy1))
@@ -352,6 +414,9 @@ class IncrementalBallDetector:
         def searched(b):
             return any(a <= b.x < c and e <= b.y < d for a, e, c, d in areas)
 
+        def in_band(b):
+            return band is not None and band[0] <= b.x < band[2] and band[1] <= b.y < band[3]
+
         sep = self.params.min_separation
 
         def apart(b, others):
@@ -362,6 +427,9 @@ class IncrementalBallDetector:
         # Found again within a quarter radius it keeps its measurement (no jitter); further away
         # the new measurement wins (it may correct a full search's slip in a cluster).
         still = [o for o in self._balls if self._still(o, diff)]
+        # In the band of a spread full search a still ball counts only when found again (as in a full
+        # search): what a full search once took for a ball (a misfit, something still) does not stick.
+        still = [o for o in still if not in_band(o) or not apart(o, found)]
         found = [b for b in found if not any(np.hypot(o.x - b.x, o.y - b.y) <= 0.25 * o.radius for o in still)]
         still = [o for o in still if apart(o, found)]
         rest = [o for o in self._balls if not any(o is k for k in still)]
@@ -369,7 +437,7 @@ class IncrementalBallDetector:
         explained = {id(b) for b in self._explained(found, moved)}
         found = [b for b in found if id(b) in explained or self._confirmed(image, table, b)]
         for b in found:
-            self._keep_type(b, moved)
+            self._keep_type(b, self._balls)
         # A changed ball outside the searched areas (its centre's tile did not change) and one found
         # inside them closer than two balls can be are one ball: the new one wins.
         kept = still + [o for o in rest if not searched(o) and apart(o, found)]

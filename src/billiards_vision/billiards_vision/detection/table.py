@@ -44,6 +44,9 @@ class TableDetection:
     pocket_radii_px: np.ndarray = field(init=False)
     # (homography, its inverse): to_image runs four times per ball_radius_px call.
     _inverse: tuple = field(init=False, default=(None, None), repr=False, compare=False)
+    # Arrays derived from the homography by other modules (the ball search's radius maps per window):
+    # (homography they belong to, {key: array}).
+    _derived: tuple = field(init=False, default=(None, None), repr=False, compare=False)
 
     def __post_init__(self):
         self.corners_px = np.asarray(self.corners_px, dtype=np.float64).reshape(4, 2)
@@ -80,6 +83,16 @@ class TableDetection:
             inv = np.linalg.inv(self.homography)
             self._inverse = (self.homography, inv)
         return apply_homography(inv, pts_m)
+
+    def derived(self, key, make):
+        """make() computed once per homography and key (a crop searched again every frame reuses it)."""
+        h, cache = self._derived
+        if h is not self.homography or len(cache) > 256:
+            cache = {}
+            self._derived = (self.homography, cache)
+        if key not in cache:
+            cache[key] = make()
+        return cache[key]
 
     def scale_px(self, pts_px) -> np.ndarray:
         """Pixels per metre on the table plane at image points (geometric mean of the two axes)."""

@@ -32,6 +32,8 @@ NODE_PARAMS = [
           'for comparison)'),
     Param('full_search_interval_s', 5.0, 'seconds of frame time between scheduled full searches',
           range=(0.1, 3600.0)),
+    Param('full_search_frames', 6, 'frames a scheduled full search is spread over, one band of the table a frame '
+          '(1 = the whole table in one frame)', range=(1, 100)),
     Param('full_search_change', 0.3, 'share of the table whose picture changed that triggers a full search',
           range=(0.0, 1.0)),
     Param('change_threshold', 12.0, 'a part of the table changed when a colour channel of its shrunk picture '

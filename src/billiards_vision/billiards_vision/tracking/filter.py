@@ -126,7 +126,11 @@ class BallFilter:
         pos, vel, bounced, pocket = self.predicted(dt, cushions)
         F = np.eye(4)
         F[0, 2] = F[1, 3] = dt
-        for axis in bounced:   # a reflection flips the sign of that axis' velocity and its correlations
+        for axis in bounced:
+            # A reflection mirrors that axis: the position past the cushion and the velocity change sign with
+            # everything they came from (without the position row, an error along the bounced axis corrected the
+            # velocity the wrong way - metres per second after a corner at 10 Hz).
+            F[axis, :] *= -1.0
             F[2 + axis, :] *= -CUSHION_RESTITUTION
         q = accel_sigma ** 2
         G = np.array([[dt * dt / 2, 0], [0, dt * dt / 2], [dt, 0], [0, dt]])

@@ -49,6 +49,9 @@ JUMP_COST = 2.0      # association cost of such a match outside the gate
 # bias the fit late).
 STOP_FIT_S = 0.8
 LEAVE_COST = 2.5     # association cost of leaving a track, or a detection, unmatched (each)
+# Share of predictions that are off (a collision or bounce not foreseen): a detection where a prediction put it,
+# within the filter's uncertainty, is that ball's by the likelihood ratio against one anywhere in the gate.
+OFF_PREDICTION = 0.1
 # Longest gap between detections the balls are run through the physics together for: the physics' cost
 # grows with the gap (a starved detector once gave gaps of seconds and a callback of over 5 s, so the
 # node missed its stop signal), and over a longer gap its collisions are guesses anyway.
@@ -139,6 +142,7 @@ class Track:
     started: Optional[float] = None     # set when the track started moving in this frame
     px: tuple = (0.0, 0.0)
     struck: bool = False                # predicted to be hit by a moving ball in this frame
+    guessed: bool = False               # this frame's prediction is a foreseen collision's (uncertain)
     before: tuple = (None, None, 0.0)   # (position, velocity, dt) before this frame's prediction
 
     @property
@@ -160,6 +164,14 @@ class Track:
     @property
     def type_confidence(self) -> float:
         return self.votes.share(self.type)
+
+
+def _after_impact(f: BallFilter, var_v: float, since: float) -> None:
+    """Uncertainty of a predicted collision's outcome `since` [s] before the frame: a velocity off by var_v
+    [m^2/s^2] has moved the ball off by since times as much, so a position error corrects the velocity (with the
+    velocity's variance alone, a collision foreseen wrongly kept its velocity against the detections - break/14)."""
+    r = max(float(since), 0.0)
+    f.P += var_v * np.kron(np.array([[r * r, r], [r, 1.0]]), np.eye(2))
 
 
 def _apart(pos: np.ndarray, passes: int = 4) -> np.ndarray:
@@ -253,7 +265,7 @@ class Tracker:
     def _predict(self, tr: Track, stamp: float) -> None:
         p = self.params
         dt = stamp - tr.t_pred
-        tr.bounced, tr.manoeuvred, tr.started, tr.struck = [], False, None, False
+        tr.bounced, tr.manoeuvred, tr.started, tr.struck, tr.guessed = [], False, None, False, False
         tr.before = (tr.filter.x[:2].copy(), tr.filter.x[2:].copy(), max(dt, 0.0))
         if dt <= 0:
             return
@@ -319,14 +331,18 @@ class Tracker:
             physics.advance(horizon / slices)
             if len(physics.events) > JOINT_MAX_EVENTS or time.process_time() > deadline:
                 return False
-        hit = {k for _, kind, i, j in physics.events if kind == 'ball' for k in (i, j)}
+        hit = {}
+        for when, kind, i, j in physics.events:
+            if kind == 'ball':
+                hit[i] = hit[j] = when
         v0 = max(float(np.hypot(*t.before[1])) for t in movers)
-        for k in hit:
+        for k, when in hit.items():
             t = members[k]
             if not physics.on_table[k] or id(t) in packed:
                 continue
             t.filter.x[:2], t.filter.x[2:] = physics.pos[k], physics.vel[k]
-            t.filter.P[2:, 2:] += np.eye(2) * 0.25 * v0 * v0
+            _after_impact(t.filter, 0.25 * v0 * v0, horizon - when)
+            t.guessed = True
             if not t.moving:
                 t.struck = True
         return True
@@ -363,10 +379,10 @@ class Tracker:
             push = 0.5 * (1.0 + BALL_RESTITUTION) * float(v @ n) * n
             rest = dt - t_hit
             a.filter.x[:2], a.filter.x[2:] = contact + (v - push) * rest, v - push
-            a.filter.P[2:, 2:] += np.eye(2) * 0.25 * float(v @ v)
+            _after_impact(a.filter, 0.25 * float(v @ v), rest)
             b.filter.x[:2], b.filter.x[2:] = b.pos + push * rest, push
-            b.filter.P[2:, 2:] += np.eye(2) * 0.25 * float(v @ v)
-            b.struck = True
+            _after_impact(b.filter, 0.25 * float(v @ v), rest)
+            b.struck = a.guessed = b.guessed = True
 
     # -------------------------------------------------------------- associate
     def _gate(self, tr: Track, stamp: float) -> float:
@@ -388,7 +404,7 @@ class Tracker:
             mismatch = np.array([[t.votes.mismatch(o.type, o.number) for o in obs] for t in tracks])
             # Confirmed tracks first: a tentative one (often a misclassified detection) must not take over.
             young = np.array([0.0 if t.confirmed else 1.0 for t in tracks])[:, None]
-            cost = (dist / gates[:, None]) ** 2 + p.class_cost * mismatch + young
+            cost = (dist / gates[:, None]) ** 2 + p.class_cost * mismatch + young - self._fit_bonus(z, gates)
             # A detection showing the number a track has carried all along is that ball even outside the gate
             # (a break: every ball far from where a prediction without the collisions put it), within the reach
             # of the fastest ball from where it was last seen.
@@ -412,14 +428,16 @@ class Tracker:
             cost = np.where(jump, JUMP_COST + d_last / reach[:, None] + p.class_cost * mismatch, cost) \
                 - NUMBER_BONUS * same
             cost[~inside & ~jump] = _FORBIDDEN
-            # A detection more than a ball away from a track's prediction and against its type is left to the
+            # A detection more than a ball away from a track's prediction and against its label is left to the
             # second round when another confirmed track of that type, with nothing of its kind in its gate, could
             # have it (its prediction went wrong, e.g. through an unseen bounce, while this track's ball was missed).
             since = np.array([max(stamp - t.t_last, 1e-3) for t in tracks])
             kinds = np.array([[t.type in ('unknown', o.type) or o.type == 'unknown' for o in obs]
                               for t in tracks]).reshape(len(tracks), len(obs))
             lost = np.array([t.confirmed for t in tracks]) & ~(inside & (mismatch < 0.5)).any(axis=1)
-            claim = lost[:, None] & kinds & (d_last <= (p.gate_m + p.max_ball_speed * since)[:, None])
+            # So is one that reads the number another track has carried all along (break/8: a ball hit unforeseen
+            # took its striker's detection, number read, and left its own for the striker).
+            claim = (lost[:, None] & kinds | same & ~gone) & (d_last <= (p.gate_m + p.max_ball_speed * since)[:, None])
             doubtful = (mismatch >= 0.5) & (dist > 2 * BALL_RADIUS_M) & ~jump
             cost[doubtful & ((claim.sum(axis=0)[None, :] - claim) > 0)] = _FORBIDDEN
             for i, j in _assign(cost):
@@ -437,7 +455,12 @@ class Tracker:
                 # Young tracks reach less far (a ball that came into view rolling) and never onto a detection
                 # beside another track: a new ball next to a fresh false detection stays two tracks.
                 young = np.array([tracks[i].hits < p.confirm_hits + 2 for i in rest_t])
-                reach = p.gate_m + np.where(young, YOUNG_SPEED, p.max_ball_speed) * since
+                # A ball predicted into a pocket and not seen there went in, unless it is within twice its own
+                # speed (its velocity was off): a far detection is another ball's (break/17: a pocketed ball took the
+                # cue ball, detected with a wrong type, 0.9 m away).
+                top = np.array([2 * tracks[i].filter.speed if tracks[i].pocket_hint[0] >= 0 else p.max_ball_speed
+                                for i in rest_t])
+                reach = p.gate_m + np.where(young, np.minimum(YOUNG_SPEED, top), top) * since
                 mm = mismatch[np.ix_(rest_t, rest_o)]
                 near = dist[:, rest_o] < 2 * BALL_RADIUS_M + p.gate_m
                 crowded = (near.sum(axis=0)[None, :] - near[rest_t]) > 0      # near a track other than itself
@@ -461,6 +484,26 @@ class Tracker:
         free_t = [t for i, t in enumerate(tracks) if i not in used_t]
         free_o = [j for j in range(len(obs)) if j not in used_o]
         return matches, free_t, free_o
+
+    def _fit_bonus(self, z: np.ndarray, gates: np.ndarray) -> np.ndarray:
+        """[track, detection] log-likelihood ratio that the detection is the ball where the track's filter
+        predicted it (Gaussian innovation) rather than anywhere in its gate (a prediction that was off).
+
+        Near zero beyond a few sigma, so only a confident prediction that came true counts: a ball rolling on as
+        predicted keeps its detection against a number misread on it or on a neighbour, or a far track's jump.
+        Not for tentative tracks nor predictions of foreseen collisions (their position is a guess).
+        """
+        p = self.params
+        out = np.zeros((len(self.tracks), len(z)))
+        for i, t in enumerate(self.tracks):
+            if not t.confirmed or t.guessed:
+                continue
+            S = t.filter.P[:2, :2] + np.eye(2) * p.measurement_sigma_m ** 2
+            r = z - t.pos[None]
+            m2 = np.einsum('ij,jk,ik->i', r, np.linalg.inv(S), r)
+            density = np.exp(-0.5 * m2) / (2 * np.pi * np.sqrt(np.linalg.det(S)))
+            out[i] = np.log1p((1 - OFF_PREDICTION) / OFF_PREDICTION * density * np.pi * gates[i] ** 2)
+        return out
 
     @staticmethod
     def _same_number(tracks: list[Track], obs: list[Observation]) -> np.ndarray:
@@ -590,8 +633,12 @@ class Tracker:
             if pocket >= 0:
                 self._pocketed(tr, pocket, stamp)
                 continue
-            # A coasting track sitting on a ball that is seen is a ghost.
-            if any(np.linalg.norm(o.pos - tr.pos) < 1.5 * BALL_RADIUS_M for o in seen):
+            # A coasting track sitting on a ball that is seen is a ghost. A ball at rest only when the seen one's
+            # centre is on it: a neighbour pushed closer than touching (a break) means this ball was struck and
+            # moved, and the track is kept for its detection in the next frame (break/11: the rack's 7 ball missed
+            # once, its id lost, and a neighbour's track took its detections).
+            near = 1.5 * BALL_RADIUS_M if tr.moving else BALL_RADIUS_M
+            if any(np.linalg.norm(o.pos - tr.pos) < near for o in seen):
                 continue
             if since > (p.coast_moving_s if tr.moving else p.coast_still_s):
                 if tr.moving:

@@ -232,3 +232,34 @@ def test_one_cushion_first_ball_is_decided_over_speed_spin_and_aim_noise():
             assert np.linalg.norm(ghost - balls[pred['first_contact_id']]) == pytest.approx(2 * BALL_RADIUS_M,
                                                                                               abs=1e-4)
     assert right >= 6
+
+
+def test_shot_predictor_holds_its_prediction_through_detection_noise(monkeypatch):
+    # Balls jittering by half a millimetre around a millimetre boundary and a cue trembling by 0.03 deg
+    # do not recompute the prediction; a 0.1 deg turn, a slow drift past a millimetre or a ball gone do.
+    from types import SimpleNamespace
+
+    from billiards_vision.tracking import prediction
+    calls = []
+    real = prediction.predict_shot
+    monkeypatch.setattr(prediction, 'predict_shot', lambda *a, **k: calls.append(1) or real(*a, **k))
+    predictor = prediction.ShotPredictor()
+    geometry = TableGeometry()
+    rng = np.random.default_rng(0)
+
+    def frame(angle_deg, drift=0.0, with_ball=True):
+        balls = [(1, 'cue', (-0.5005, 0.0)), (2, 'solid', (0.3005 + drift, 0.0005))]
+        tracks = [SimpleNamespace(id=i, type=kind, state='stationary', moving=False,
+                                  pos=np.array(xy) + rng.uniform(-5e-4, 5e-4, 2)) for i, kind, xy in balls]
+        a = math.radians(angle_deg + rng.uniform(-0.03, 0.03))
+        cue = {'tip_m': [-0.5005 - 0.1 * math.cos(a), -0.1 * math.sin(a)], 'angle': a}
+        return predictor.predict(tracks if with_ball else tracks[:1], cue, geometry)
+
+    first = [frame(0.0)['first_contact_id'] for _ in range(20)]
+    assert first == [2] * 20 and len(calls) == 1
+    frame(0.1)
+    assert len(calls) == 2
+    for k in range(1, 6):
+        frame(0.1, drift=0.0004 * k)
+    assert len(calls) == 3
+    assert frame(0.1, with_ball=False)['first_contact_id'] == -1 and len(calls) == 4

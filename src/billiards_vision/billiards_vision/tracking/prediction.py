@@ -42,6 +42,8 @@ SPEED_RANGE = (1.5, 4.0)     # plausible cue-ball speeds of a shot [m/s]
 SPEED_SAMPLES = 6            # speeds tried across SPEED_RANGE (0.5 m/s apart)
 FOLLOWS = (-0.3, 0.1, 0.5)   # follow/draw tried (TablePhysics.strike): a little draw to some follow
 AIM_SIGMA_DEG = 0.2          # the cue detector's angle error (median 0.13, p95 0.30 deg on synthetic cues)
+HOLD_TURN_DEG = 0.05         # ShotPredictor keeps its prediction while the cue turns less than this ...
+HOLD_MOVE_M = 0.001          # ... and no ball moves more than this
 
 
 @dataclass
@@ -191,19 +193,25 @@ def predict_shot(balls: Sequence[tuple], cue_ball_id: int, angle: float, geometr
 
 
 class ShotPredictor:
-    """Predictions from the tracker's tracks and a cue; recomputed only when the aim changes."""
+    """Predictions from the tracker's tracks and a cue; recomputed only when the aim changes.
+
+    The last prediction holds while the same balls are within HOLD_MOVE_M of where they were when it
+    was computed and the cue within HOLD_TURN_DEG of its angle then (measured from that moment, not
+    from the last frame, so a slow drift is not held forever): detection noise alone then does not
+    recompute it every frame, and the vote already allows for aim errors four times larger.
+    """
 
     def __init__(self, params: PredictionParams | None = None):
         self.params = params or PredictionParams()
-        self._key = None
+        self._anchor = None      # (cue ball id, ids, positions (n, 2), angle, geometry) of _last
         self._last: Optional[dict] = None
 
     def predict(self, tracks, cue: Optional[dict], geometry: Optional[TableGeometry]) -> Optional[dict]:
         """cue: {"tip_m": [x, y], "angle": rad} or None; tracks: Tracker.confirmed()."""
         if cue is None or geometry is None or cue.get('tip_m') is None:
-            self._key = self._last = None
+            self._anchor = self._last = None
             return None
-        on_table = [t for t in tracks if t.state != 'pocketed']
+        on_table = sorted((t for t in tracks if t.state != 'pocketed'), key=lambda t: t.id)
         cue_balls = [t for t in on_table if t.type == 'cue' and not t.moving]
         if not cue_balls:
             return None
@@ -211,11 +219,18 @@ class ShotPredictor:
         ball = min(cue_balls, key=lambda t: np.linalg.norm(t.pos - tip))
         if not aims_at(ball.pos, tip, cue['angle'], self.params):
             return None
-        # Same balls (to a millimetre) and aim (to 0.05 deg): the previous result still holds.
-        key = (round(cue['angle'] / math.radians(0.05)),
-               tuple(sorted((t.id, round(t.pos[0] * 1e3), round(t.pos[1] * 1e3)) for t in on_table)))
-        if key != self._key:
-            self._key = key
-            self._last = predict_shot([(t.id, t.pos.copy()) for t in on_table], ball.id, cue['angle'], geometry,
+        ids = [t.id for t in on_table]
+        xy = np.array([t.pos for t in on_table], float)
+        if not self._holds(ball.id, ids, xy, cue['angle'], geometry):
+            self._anchor = (ball.id, ids, xy, cue['angle'], geometry)
+            self._last = predict_shot(list(zip(ids, xy)), ball.id, cue['angle'], geometry,
                                       self.params.speed, self.params.horizon_s, SPEED_RANGE)
         return self._last
+
+    def _holds(self, cue_id: int, ids: list, xy: np.ndarray, angle: float, geometry: TableGeometry) -> bool:
+        if self._anchor is None:
+            return False
+        a_cue, a_ids, a_xy, a_angle, a_geometry = self._anchor
+        return (cue_id == a_cue and ids == a_ids and geometry == a_geometry
+                and abs(math.remainder(angle - a_angle, 2 * math.pi)) <= math.radians(HOLD_TURN_DEG)
+                and float(np.max(np.abs(xy - a_xy), initial=0.0)) <= HOLD_MOVE_M)

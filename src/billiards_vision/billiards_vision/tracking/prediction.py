@@ -17,8 +17,8 @@ one hit by most of a grid of plausible strokes - SPEED_SAMPLES speeds over SPEED
 follows FOLLOWS, the aim turned by 0 and +-AIM_SIGMA_DEG (weighted by a normal density) - and
 none when no stroke hits a ball. The grid's 54 strokes run together up to their first contact
 in closed form (first_contact.py, a few milliseconds); the simulator then runs once, from the
-contact of the drawn stroke (the nominal centre-hit `speed` along the cue if it hits that ball,
-else the one nearest it), for the paths after it. Paths are sampled every 20 ms of simulated
+contact of the drawn stroke (of the strokes along the cue that hit that ball, the one whose ghost
+ball is the medoid of theirs), for the paths after it. Paths are sampled every 20 ms of simulated
 time while a ball slides (its path bends), a radius of travel apart once all roll straight,
 and thinned to points a centimetre or more apart.
 """
@@ -118,12 +118,15 @@ def _strokes(angle: float, speed: float, speed_range: Optional[tuple]):
     return angle + np.radians(turn), speeds, follows, weights
 
 
-def _drawn_stroke(first: np.ndarray, winner: int, angles, speeds, follows, angle: float, speed: float) -> int:
-    """The stroke to draw: the nominal (last) one if it hits `winner`, else the one hitting it with
-    the aim nearest the cue's, then speed and follow nearest the nominal centre hit."""
-    if first[-1] == winner:
-        return len(first) - 1
-    cand = np.flatnonzero(first == winner)
+def _drawn_stroke(hits, winner: int, angles, speeds, follows, angle: float, speed: float) -> int:
+    """The stroke to draw among those hitting `winner` along the cue as seen: the most typical one (the
+    medoid of their ghost balls; its bend after a cushion is nearest the others'). When only a turned aim
+    hits it, the one with the aim nearest the cue's, then speed and follow nearest the nominal centre hit."""
+    cand = np.flatnonzero((hits.first == winner) & (np.abs(angles - angle) < 1e-12))
+    if len(cand):
+        ghosts = hits.pos[cand]
+        return int(cand[np.argmin(np.linalg.norm(ghosts[:, None] - ghosts[None], axis=2).sum(axis=1))])
+    cand = np.flatnonzero(hits.first == winner)
     key = np.abs(angles[cand] - angle) * 1e6 + np.abs(speeds[cand] - speed) / 2.5 + np.abs(follows[cand]) / 0.8
     return int(cand[np.argmin(key)])
 
@@ -159,7 +162,7 @@ def predict_shot(balls: Sequence[tuple], cue_ball_id: int, angle: float, geometr
         top = np.flatnonzero(votes >= votes.max() - 1e-9)
         nominal = hits.first[-1]
         winner = int(nominal if nominal in top else top[0])
-    k = _drawn_stroke(hits.first, winner, angles, speeds, follows, angle, speed) if winner >= 0 \
+    k = _drawn_stroke(hits, winner, angles, speeds, follows, angle, speed) if winner >= 0 \
         else len(speeds) - 1
     first = winner + 1 if winner >= 0 else -1
     cue_path = hits.path(k).tolist()

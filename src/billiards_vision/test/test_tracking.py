@@ -228,9 +228,8 @@ def test_one_cushion_first_ball_is_decided_over_speed_spin_and_aim_noise():
         # The drawn cue-ball path ends at the ghost ball of the first ball reported.
         assert pred['paths'][0]['points'][0] == pytest.approx(balls[0], abs=1e-6)
         if pred['first_contact_id'] >= 0:
-            ghost = np.asarray(pred['first_contact'])
-            assert np.linalg.norm(ghost - balls[pred['first_contact_id']]) == pytest.approx(2 * BALL_RADIUS_M,
-                                                                                              abs=1e-4)
+            gap = np.linalg.norm(np.asarray(pred['first_contact']) - balls[pred['first_contact_id']])
+            assert gap == pytest.approx(2 * BALL_RADIUS_M, abs=1e-4)
     assert right >= 6
 
 

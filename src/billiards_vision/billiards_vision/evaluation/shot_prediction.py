@@ -9,9 +9,10 @@ The truth is the simulator (sim/physics.py) with the true speed (1.5-4 m/s) and 
 follow/draw (-0.3..0.5); a shot counts as straight / one-cushion when the true cue ball
 touched 0 / 1 cushions before its first ball. The prediction sees what a tracker and the
 cue detector give: positions with 2 mm noise, the cue angle with 0.2 deg noise, no speed
-nor spin (tracking/prediction.py decides the first ball over 1.5-4 m/s and draws the path at the
-speed nearest 2.75 m/s that hits it). Scores: first ball hit right, and the largest distance of
-the true cue-ball path (up to first contact) from the predicted one. A shot is counted as
+nor spin (tracking/prediction.py votes the first ball over 1.5-4 m/s, follow/draw and the aim's
+noise, and draws the most typical of the strokes along the cue that hit it). Scores: first
+ball hit right, and the largest distance of the true cue-ball path (up to first contact) from
+the predicted one. A shot is counted as
 ambiguous, not dropped, when the true first ball changes as the aim turns by the cue-angle
 noise (+-0.2 deg) or the cue ball moves sideways by the position noise (+-2 mm): no
 prediction from these inputs can be sure of it.
@@ -100,7 +101,7 @@ def _ambiguous(geometry, pts, angle, speed, follow, first) -> bool:
 
 def score_shots(n_per_kind: int = 50, seed: int = 0, table_size: str = '9ft',
                 speed_range: tuple | None = (1.5, 4.0)) -> dict:
-    """speed_range: passed to predict_shot (None: the nominal speed alone decides the first ball)."""
+    """speed_range: passed to predict_shot (None: the nominal centre hit alone decides the first ball)."""
     rng = np.random.default_rng(seed)
     geometry = TableGeometry.from_preset(table_size)
     lim = np.array([geometry.length, geometry.width]) / 2 - BALL_RADIUS_M
@@ -153,7 +154,7 @@ def main(argv=None) -> None:
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--n-per-kind', type=int, default=50)
     parser.add_argument('--nominal-only', action='store_true',
-                        help='the first ball from the nominal speed alone (the prediction before the speed vote)')
+                        help='the first ball from the nominal centre hit alone (no vote over strokes)')
     args = parser.parse_args(argv)
     scores = score_shots(args.n_per_kind, args.seed, speed_range=None if args.nominal_only else (1.5, 4.0))
     print(json.dumps(scores, indent=1))

@@ -7,7 +7,7 @@ import pytest
 
 from billiards_vision.sim import SCENARIOS, SyntheticTable
 from billiards_vision.sim.render import ball_albedo
-from billiards_vision.sim.sensor import jpeg_round_trip
+from billiards_vision.sim.sensor import FULL_FRAME_SHARE, jpeg_round_trip, pack, recode_boxes
 from billiards_vision.sim.table_render import CLOTH_BGR
 
 W, H = 960, 540
@@ -252,11 +252,12 @@ def test_demo_plays_every_scenario_then_loops():
     assert titles == expected + ['empty']
 
 
-@pytest.mark.parametrize('scenario,size', [('break', (W, H)), ('cue_aiming', (500, 283))])
+@pytest.mark.parametrize('scenario,size', [('break', (W, H)), ('cue_aiming', (1000, 563))])
 def test_jpeg_round_trip_where_drawn_equals_the_full_frame_one(scenario, size):
-    """The table's round trip is made once; per frame only the drawn boxes are coded again (sensor.py),
-    and the picture is the very one a full-frame round trip gives: moving balls, cue, hand, shadows,
-    at a size that is not a multiple of the 16 px coding unit."""
+    """The table's round trip is made once; per frame only the drawn boxes are coded again, packed into
+    one picture (sensor.py), and the picture is the very one a full-frame round trip gives: moving
+    balls, cue, hand and arm over the picture's edge, shadows, at a size that is not a multiple of the
+    16 px coding unit."""
     table = SyntheticTable(scenario, width=size[0], height=size[1], seed=1)
     sensor = table._sensor
     finish = sensor.finish
@@ -264,12 +265,15 @@ def test_jpeg_round_trip_where_drawn_equals_the_full_frame_one(scenario, size):
 
     def full_frame_check(frame, dirty):
         out = finish(frame, dirty)
-        checked.append((bool(dirty), np.array_equal(out, jpeg_round_trip(frame, sensor.quality))))
+        mosaic = pack(frame, [crop for _, crop in recode_boxes(dirty, *size)])[0]
+        in_pieces = mosaic is not None and mosaic.shape[0] <= FULL_FRAME_SHARE * size[1]
+        checked.append((in_pieces, np.array_equal(out, jpeg_round_trip(frame, sensor.quality))))
         return out
     sensor.finish = full_frame_check
     for _ in range(45):
         table.next_frame()
-    assert len(checked) == 45 and all(drawn and same for drawn, same in checked)
+    assert len(checked) == 45 and all(same for _, same in checked)
+    assert sum(in_pieces for in_pieces, _ in checked) >= 10     # the packed path was exercised
 
 
 def test_sensor_noise_changes_from_frame_to_frame():

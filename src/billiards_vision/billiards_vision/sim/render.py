@@ -6,8 +6,9 @@ Balls are shaded spheres whose pattern (solid, stripe, number circles) is
 looked up through each ball's 3D orientation, so they roll visibly. Only the
 pixels of each ball's ROI are touched; a ball that has not moved since the
 previous frame reuses its last sprite. Every drawing call appends the box it
-wrote, (x0, y0, x1, y1) px, to `dirty` when given one (sensor.py redoes the
-JPEG round trip only there).
+wrote, (x0, y0, x1, y1) px, or (x0, y0, x1, y1, mask) when only the mask's
+nonzero pixels changed, to `dirty` when given one (sensor.py redoes the JPEG
+round trip only there).
 """
 from __future__ import annotations
 
@@ -186,9 +187,10 @@ def _clip_roi(shape, x0: int, y0: int, h: int, w: int):
             (slice(fy0 - y0, fy1 - y0), slice(fx0 - x0, fx1 - x0)))
 
 
-def _mark(dirty: list | None, fs: tuple) -> None:
+def _mark(dirty: list | None, fs: tuple, mask: np.ndarray | None = None) -> None:
     if dirty is not None:
-        dirty.append((fs[1].start, fs[0].start, fs[1].stop, fs[0].stop))
+        box = (fs[1].start, fs[0].start, fs[1].stop, fs[0].stop)
+        dirty.append(box if mask is None else box + (mask,))
 
 
 def darken(frame: np.ndarray, x0: int, y0: int, amount: np.ndarray, dirty: list | None = None) -> None:
@@ -228,12 +230,12 @@ def fill_polygon_alpha(frame: np.ndarray, poly_px: np.ndarray, colour, opacity: 
     x1c, y1c = min(x1, frame.shape[1]), min(y1, frame.shape[0])
     if x1c <= x0c or y1c <= y0c:
         return
-    _mark(dirty, (slice(y0c, y1c), slice(x0c, x1c)))
     mask = np.zeros((y1c - y0c, x1c - x0c), np.uint8)
     pts = np.round((poly - [x0c, y0c]) * 16).astype(np.int32)
     cv2.fillConvexPoly(mask, pts, 255, cv2.LINE_AA, 4)
     if soften > 0:
         mask = cv2.GaussianBlur(mask, (0, 0), soften)
+    _mark(dirty, (slice(y0c, y1c), slice(x0c, x1c)), mask)    # a slanted stick covers a sliver of its box
     a = mask.astype(np.float32)[..., None] * (opacity / 255.0)
     patch = frame[y0c:y1c, x0c:x1c].astype(np.float32)
     if colour is None:       # shadow: darken

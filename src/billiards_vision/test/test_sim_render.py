@@ -7,6 +7,7 @@ import pytest
 
 from billiards_vision.sim import SCENARIOS, SyntheticTable
 from billiards_vision.sim.render import ball_albedo
+from billiards_vision.sim.sensor import FULL_FRAME_SHARE, jpeg_round_trip, pack, recode_boxes
 from billiards_vision.sim.table_render import CLOTH_BGR
 
 W, H = 960, 540
@@ -249,3 +250,34 @@ def test_demo_plays_every_scenario_then_loops():
         if len(titles) > len(expected):
             break
     assert titles == expected + ['empty']
+
+
+@pytest.mark.parametrize('scenario,size', [('break', (W, H)), ('cue_aiming', (1000, 563))])
+def test_jpeg_round_trip_where_drawn_equals_the_full_frame_one(scenario, size):
+    """The table's round trip is made once; per frame only the drawn boxes are coded again, packed into
+    one picture (sensor.py), and the picture is the very one a full-frame round trip gives: moving
+    balls, cue, hand and arm over the picture's edge, shadows, at a size that is not a multiple of the
+    16 px coding unit."""
+    table = SyntheticTable(scenario, width=size[0], height=size[1], seed=1)
+    sensor = table._sensor
+    finish = sensor.finish
+    checked = []
+
+    def full_frame_check(frame, dirty):
+        out = finish(frame, dirty)
+        mosaic = pack(frame, [crop for _, crop in recode_boxes(dirty, *size)])[0]
+        in_pieces = mosaic is not None and mosaic.shape[0] <= FULL_FRAME_SHARE * size[1]
+        checked.append((in_pieces, np.array_equal(out, jpeg_round_trip(frame, sensor.quality))))
+        return out
+    sensor.finish = full_frame_check
+    for _ in range(45):
+        table.next_frame()
+    assert len(checked) == 45 and all(same for _, same in checked)
+    assert sum(in_pieces for in_pieces, _ in checked) >= 10     # the packed path was exercised
+
+
+def test_sensor_noise_changes_from_frame_to_frame():
+    table = SyntheticTable('empty', width=320, height=180, seed=2)
+    frames = [table.next_frame()[0].astype(int) for _ in range(12)]
+    for a, b in zip(frames, frames[1:]):
+        assert np.mean(np.any(a != b, axis=2)) > 0.5

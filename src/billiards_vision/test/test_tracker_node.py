@@ -6,11 +6,16 @@ Two balls: one at rest, one rolling along x at 0.8 m/s, as BallArrays at 10 Hz w
 header stamps 0.1 s apart. Every BallArray gives one TrackedBallArray with the same
 stamp; both balls keep one id each, the rolling one's velocity is measured in m/s;
 the first movement of a ball at rest is a shot start; /diagnostics reports the tracker.
+While the cue ball is at rest a cue aims it at the other ball: the shot prediction (computed
+off the tracks' path for the newest frame) names that ball first, stamped like a BallArray sent.
 """
+import math
+
 import signal
 
 import pytest
-from billiards_interfaces.msg import Ball, BallArray, GameEvent, Table, TrackedBall, TrackedBallArray
+from billiards_interfaces.msg import (Ball, BallArray, CueStick, GameEvent, ShotPrediction, Table, TrackedBall,
+                                      TrackedBallArray)
 from builtin_interfaces.msg import Time
 from diagnostic_msgs.msg import DiagnosticArray
 from geometry_msgs.msg import Point
@@ -40,13 +45,26 @@ def ball(x, y, kind, number) -> Ball:
                 position_valid=True, type=kind, number=number, type_confidence=0.9, confidence=0.95)
 
 
+def aiming_cue(header, cue_ball, target) -> CueStick:
+    """A cue 10 cm behind the cue ball, pointing at `target` (table metres)."""
+    angle = math.atan2(target[1] - cue_ball[1], target[0] - cue_ball[0])
+    u = (math.cos(angle), math.sin(angle))
+    tip = (cue_ball[0] - 0.1 * u[0], cue_ball[1] - 0.1 * u[1])
+    butt = (cue_ball[0] - 1.2 * u[0], cue_ball[1] - 1.2 * u[1])
+    return CueStick(header=header, found=True, tip_valid=True, angle=angle, tip=Point(x=tip[0], y=tip[1]),
+                    tip_px=Point(x=640 + SCALE * tip[0], y=360 - SCALE * tip[1]),
+                    butt_px=Point(x=640 + SCALE * butt[0], y=360 - SCALE * butt[1]))
+
+
 def test_tracks_follow_published_detections(processes, ros):
     node, spin_until = ros
     proc = processes.start([executable('tracker'), '--ros-args', '--params-file', str(CONFIG)], env=ros_env(DOMAIN))
-    tracks, events, diags = [], [], []
+    tracks, events, diags, predictions = [], [], [], []
     node.create_subscription(TrackedBallArray, '/tracks', tracks.append, RESULT_QOS)
     node.create_subscription(GameEvent, '/events', events.append, RESULT_QOS)
     node.create_subscription(DiagnosticArray, '/diagnostics', diags.append, 10)
+    node.create_subscription(ShotPrediction, '/shot_prediction', predictions.append, RESULT_QOS)
+    cue_pub = node.create_publisher(CueStick, '/cue', RESULT_QOS)
     table_pub = node.create_publisher(Table, '/table', LATCHED_QOS)
     balls_pub = node.create_publisher(BallArray, '/balls', RESULT_QOS)
     table_pub.publish(table_msg())
@@ -75,6 +93,8 @@ def test_tracks_follow_published_detections(processes, ros):
         msg = BallArray(balls=[ball(0.3, 0.2, Ball.TYPE_SOLID, 3), ball(x, -0.1, Ball.TYPE_CUE, 0)])
         msg.header.stamp = Time(sec=int(t), nanosec=int(round((t % 1) * 1e9)))
         msg.header.frame_id = 'camera'
+        if k < 10:
+            cue_pub.publish(aiming_cue(msg.header, (-0.5, -0.1), (0.3, 0.2)))
         balls_pub.publish(msg)
         sent.append(msg.header.stamp)
         assert spin_until(lambda: len(tracks) >= k + 1, 10), f'frame {k}: {len(tracks)} track arrays'
@@ -92,6 +112,11 @@ def test_tracks_follow_published_detections(processes, ros):
     assert spin_until(lambda: any(e.type == GameEvent.SHOT_STARTED for e in events), 5)
     shot = next(e for e in events if e.type == GameEvent.SHOT_STARTED)
     assert list(shot.ball_ids) == [ids[0]]
+    assert spin_until(lambda: any(p.valid for p in predictions), 20)
+    aimed = next(p for p in predictions if p.valid)
+    assert aimed.header.stamp in sent[:10] and aimed.cue_ball_id == ids[0] and aimed.first_contact_id == ids[3]
+    stamps = [p.header.stamp.sec + 1e-9 * p.header.stamp.nanosec for p in predictions]
+    assert stamps == sorted(stamps) and len(set(stamps)) == len(stamps)
     # A status published during the 30 frames may arrive first: wait for one that has seen them all.
 
     def status_after_all_frames():

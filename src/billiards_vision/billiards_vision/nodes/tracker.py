@@ -5,8 +5,11 @@
 A thin shell around billiards_vision.tracking: every BallArray is one tracker
 step at its header stamp (any detection rate), published at once as a
 TrackedBallArray with the same header; events go out as they are found (their
-stamps say when they happened); while a cue aims at the cue ball, the predicted
-shot follows every frame (valid = false otherwise). A BallArray older than the
+stamps say when they happened). While a cue aims at the cue ball, the predicted
+shot (valid = false otherwise) is computed after the tracks are out, on a thread
+for the newest frame only and within a CPU share (tracking/prediction_worker.py):
+a slow prediction never holds up tracks; its header is the balls header it was
+computed for. A BallArray older than the
 previous one is dropped with a warning, one more than `reset_after_s` older (a
 bag or clip started again) restarts the tracker.
 """
@@ -29,6 +32,7 @@ from billiards_vision.ros.qos import LATCHED_QOS, RESULT_QOS
 from billiards_vision.table_geometry import BALL_RADIUS_M, TableGeometry, apply_homography
 from billiards_vision.tracking import params as tracking_params
 from billiards_vision.tracking.events import EVENT_TYPES
+from billiards_vision.tracking.prediction_worker import PredictionRequest, PredictionWorker, snapshot
 from billiards_vision.tracking.session import TrackingSession
 from billiards_vision.tracking.tracker import MOVING, OCCLUDED, POCKETED, Observation
 
@@ -42,6 +46,10 @@ PARAMS = [Param(name, _DEFAULTS[name], desc, range=rng) for name, (desc, rng) in
     Param('reset_after_s', 1.0, 'balls stamped this much before the previous ones restart the tracker [s]',
           range=(0.0, 3600.0)),
     Param('diagnostics_period_s', 1.0, 'period of the /diagnostics status [s]', range=(0.1, 60.0)),
+    Param('prediction_cpu_share', 0.3, 'share of a core the shot prediction may use while the cue aims '
+          '(it then runs less often)', range=(0.05, 1.0), read_only=True),
+    Param('prediction_niceness', 5, 'the shot prediction thread runs this much nicer than the tracks (0..19)',
+          range=(0, 19), read_only=True),
 ]
 
 
@@ -73,6 +81,9 @@ class TrackerNode(Node):
         self.create_subscription(CueStick, 'cue', self._on_cue, RESULT_QOS)
         self.create_subscription(BallArray, 'balls', self._on_balls, RESULT_QOS)
         self.create_timer(self.values['diagnostics_period_s'], self._publish_diagnostics)
+        self.prediction = PredictionWorker(self.session.predictor.predict, self._publish_prediction,
+                                           self._on_prediction_error, self.values['prediction_cpu_share'],
+                                           self.values['prediction_niceness'])
 
     def _on_change(self, changed):
         new = dict(self.values)
@@ -127,14 +138,22 @@ class TrackerNode(Node):
             obs.append(Observation(b.position.x, b.position.y, b.x_px, b.y_px, b.radius_px,
                                    TYPE_NAMES.get(b.type, 'unknown'), int(b.number) if b.number >= 0 else None,
                                    b.type_confidence, b.confidence))
-        record = self.session.step(0, stamp, obs, self._cue_for(stamp))
+        cue = self._cue_for(stamp)
+        record = self.session.track(0, stamp, obs, cue)
         self.frames.append(time.monotonic())
         tracks = self.session.tracker.confirmed()
         self.last_count = len([t for t in tracks if t.state != POCKETED])
         self.tracks_pub.publish(self._tracks_msg(msg.header, tracks, stamp))
         for e in record['events']:
             self.events_pub.publish(self._event_msg(msg.header, e))
-        self.prediction_pub.publish(self._prediction_msg(msg.header, record['prediction']))
+        self.prediction.submit(PredictionRequest(msg.header, snapshot(tracks), cue, self.session.geometry))
+
+    def _publish_prediction(self, header, prediction) -> None:
+        if self.context.ok():
+            self.prediction_pub.publish(self._prediction_msg(header, prediction))
+
+    def _on_prediction_error(self, exc: Exception) -> None:
+        self.get_logger().warning(f'shot prediction failed: {type(exc).__name__}: {exc}', throttle_duration_sec=5.0)
 
     def _tracks_msg(self, header, tracks, stamp: float) -> TrackedBallArray:
         out = TrackedBallArray(header=header)
@@ -189,10 +208,16 @@ class TrackerNode(Node):
         status.values = [KeyValue(key='rate_hz', value=f'{rate:.2f}'),
                          KeyValue(key='tracks', value=str(self.last_count)),
                          KeyValue(key='frames', value=str(self.session.tracker.frames)),
-                         KeyValue(key='dropped', value=str(self.dropped))]
+                         KeyValue(key='dropped', value=str(self.dropped)),
+                         KeyValue(key='predictions', value=str(self.prediction.computed)),
+                         KeyValue(key='predictions_skipped', value=str(self.prediction.replaced))]
         diag = DiagnosticArray(status=[status])
         diag.header.stamp = self.get_clock().now().to_msg()
         self.diag_pub.publish(diag)
+
+    def destroy_node(self):
+        self.prediction.stop()
+        return super().destroy_node()
 
 
 def main(args=None) -> int:

@@ -118,27 +118,28 @@ def hand_outlines_px(camera: OverheadCamera, cue: CueState) -> list[np.ndarray]:
 
 
 def draw_cue_shadow(frame: np.ndarray, camera: OverheadCamera, cue: CueState, lamps: Lamps,
-                    soften_px: float) -> None:
+                    soften_px: float, dirty: list | None = None) -> None:
     lamp = lamps.nearest(cue.tip)
     hand = _hand_polygons(cue) if cue.bridge is not None else []
     for poly3, _ in hand:
-        fill_polygon_alpha(frame, camera.project(_shadow_of(poly3, lamp)), None, 0.3, soften_px * 2)
+        fill_polygon_alpha(frame, camera.project(_shadow_of(poly3, lamp)), None, 0.3, soften_px * 2, dirty)
     steps = np.linspace(0.0, CUE_LENGTH_M, 6)
     for s0, s1 in zip(steps[:-1], steps[1:]):
         a3, b3 = _shadow_of(np.array([cue.point(s0), cue.point(s1)]), lamp)
         quad = _quad(camera, a3, b3, cue.diameter(s0) * 1.3, cue.diameter(s1) * 1.3)
-        fill_polygon_alpha(frame, quad, None, 0.3, soften_px)
+        fill_polygon_alpha(frame, quad, None, 0.3, soften_px, dirty)
 
 
-def draw_cue(frame: np.ndarray, camera: OverheadCamera, cue: CueState, light: float) -> None:
+def draw_cue(frame: np.ndarray, camera: OverheadCamera, cue: CueState, light: float,
+             dirty: list | None = None) -> None:
     """Hand below the stick, then the stick section by section with a lit edge."""
     if cue.bridge is not None:
         for poly3, colour in _hand_polygons(cue):
-            fill_polygon_alpha(frame, camera.project(poly3), np.array(colour) * light)
+            fill_polygon_alpha(frame, camera.project(poly3), np.array(colour) * light, dirty=dirty)
     for s0, s1, colour in CUE_SECTIONS:
         a3, b3 = cue.point(s0), cue.point(s1)
         body = _quad(camera, a3, b3, cue.diameter(s0), cue.diameter(s1))
-        fill_polygon_alpha(frame, body, np.array(colour, np.float32) * 0.8 * light)
+        fill_polygon_alpha(frame, body, np.array(colour, np.float32) * 0.8 * light, dirty=dirty)
         # Highlight strip on the lit side of the round stick.
         shift = np.array([-cue.direction[1], cue.direction[0]]) * cue.diameter(s0) * 0.18
         if shift @ np.array([1.0, -0.3]) < 0:
@@ -147,7 +148,8 @@ def draw_cue(frame: np.ndarray, camera: OverheadCamera, cue: CueState, light: fl
         a_h[:2] += shift
         b_h[:2] += shift
         hl = _quad(camera, a_h, b_h, cue.diameter(s0) * 0.35, cue.diameter(s1) * 0.35)
-        fill_polygon_alpha(frame, hl, np.minimum(np.array(colour, np.float32) * 1.25 * light + 25, 255), 0.8)
+        fill_polygon_alpha(frame, hl, np.minimum(np.array(colour, np.float32) * 1.25 * light + 25, 255), 0.8,
+                           dirty=dirty)
 
 
 def cue_truth(camera: OverheadCamera, cue: CueState) -> dict:

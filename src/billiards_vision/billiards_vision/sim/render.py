@@ -5,7 +5,10 @@
 Balls are shaded spheres whose pattern (solid, stripe, number circles) is
 looked up through each ball's 3D orientation, so they roll visibly. Only the
 pixels of each ball's ROI are touched; a ball that has not moved since the
-previous frame reuses its last sprite.
+previous frame reuses its last sprite. Every drawing call appends the box it
+wrote, (x0, y0, x1, y1) px, or (x0, y0, x1, y1, mask) when only the mask's
+nonzero pixels changed, to `dirty` when given one (sensor.py redoes the JPEG
+round trip only there).
 """
 from __future__ import annotations
 
@@ -184,21 +187,30 @@ def _clip_roi(shape, x0: int, y0: int, h: int, w: int):
             (slice(fy0 - y0, fy1 - y0), slice(fx0 - x0, fx1 - x0)))
 
 
-def darken(frame: np.ndarray, x0: int, y0: int, amount: np.ndarray) -> None:
+def _mark(dirty: list | None, fs: tuple, mask: np.ndarray | None = None) -> None:
+    if dirty is not None:
+        box = (fs[1].start, fs[0].start, fs[1].stop, fs[0].stop)
+        dirty.append(box if mask is None else box + (mask,))
+
+
+def darken(frame: np.ndarray, x0: int, y0: int, amount: np.ndarray, dirty: list | None = None) -> None:
     roi = _clip_roi(frame.shape, x0, y0, *amount.shape)
     if roi is None:
         return
     (fs, ps) = roi
+    _mark(dirty, fs)
     patch = frame[fs].astype(np.float32)
     frame[fs] = (patch * (1.0 - amount[ps])[..., None]).astype(np.uint8)
 
 
-def composite(frame: np.ndarray, sprite: BallSprite, noise: np.ndarray | None = None) -> None:
+def composite(frame: np.ndarray, sprite: BallSprite, noise: np.ndarray | None = None,
+              dirty: list | None = None) -> None:
     """Alpha-blend a sprite; `noise` (int8, frame-sized) is the sensor noise to put on it."""
     roi = _clip_roi(frame.shape, sprite.x0, sprite.y0, *sprite.alpha.shape)
     if roi is None:
         return
     fs, ps = roi
+    _mark(dirty, fs)
     a = sprite.alpha[ps][..., None]
     patch = frame[fs].astype(np.float32)
     out = patch * (1.0 - a) + sprite.premult[ps]
@@ -208,7 +220,7 @@ def composite(frame: np.ndarray, sprite: BallSprite, noise: np.ndarray | None = 
 
 
 def fill_polygon_alpha(frame: np.ndarray, poly_px: np.ndarray, colour, opacity: float = 1.0,
-                       soften: float = 0.0) -> None:
+                       soften: float = 0.0, dirty: list | None = None) -> None:
     """Blend an anti-aliased polygon (optionally blurred) into the frame inside its bbox."""
     poly = np.asarray(poly_px, np.float64)
     pad = int(math.ceil(3 * soften)) + 2
@@ -223,6 +235,7 @@ def fill_polygon_alpha(frame: np.ndarray, poly_px: np.ndarray, colour, opacity: 
     cv2.fillConvexPoly(mask, pts, 255, cv2.LINE_AA, 4)
     if soften > 0:
         mask = cv2.GaussianBlur(mask, (0, 0), soften)
+    _mark(dirty, (slice(y0c, y1c), slice(x0c, x1c)), mask)    # a slanted stick covers a sliver of its box
     a = mask.astype(np.float32)[..., None] * (opacity / 255.0)
     patch = frame[y0c:y1c, x0c:x1c].astype(np.float32)
     if colour is None:       # shadow: darken

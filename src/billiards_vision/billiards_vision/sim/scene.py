@@ -13,6 +13,7 @@ from .cue import cue_truth, draw_cue, draw_cue_shadow, hand_outlines_px
 from .physics import TablePhysics
 from .lighting import Lamps
 from .render import composite, darken, render_ball, shadow_alpha
+from .sensor import Sensor
 from .scenarios import SCENARIOS, ScenarioContext
 from .table_render import (CLOTH_BGR, MARKER_RADIUS_M, NOSE_HEIGHT_M, TableLook, marker_positions,
                            render_background)
@@ -108,12 +109,7 @@ class SyntheticTable:
         self._script = SCENARIOS[scenario](self.ctx)
         self.frame_index = 0
         self.loops = 0                      # times the scenario ran to its end and started again
-        noise_rng = np.random.default_rng(seed + 104729)
-        self._noise_rng = noise_rng
-        self._noise = None
-        if o.noise_sigma > 0:
-            self._noise = np.clip(noise_rng.normal(0, o.noise_sigma, (height + 61, width, 3)),
-                                  -127, 127).astype(np.int8)
+        self._sensor = Sensor(self.background, o.noise_sigma, o.jpeg_quality, np.random.default_rng(seed + 104729))
         self._table_truth = self._static_table_truth()
         self._markers_m = marker_positions(self.geometry) if o.markers else []
         self._markers_px = self.camera.project(
@@ -196,13 +192,8 @@ class SyntheticTable:
     # ------------------------------------------------------------- render
     def _render(self, truth: dict) -> np.ndarray:
         o = self.options
-        noise = None
-        if self._noise is not None:
-            off = int(self._noise_rng.integers(0, 61))
-            noise = self._noise[off:off + self.height]
-            frame = cv2.add(self.background, noise, dtype=cv2.CV_8U)
-        else:
-            frame = self.background.copy()
+        frame, noise = self._sensor.begin()
+        dirty = []                          # boxes drawn on: only they get a new JPEG round trip
         p = self.physics
         visible = [b for b in truth['balls'] if not b['pocketed']]
         # Motion blur: image displacement over the exposure, from the table velocity.
@@ -231,9 +222,10 @@ class SyntheticTable:
                     shifts = [(tuple(px[k + 1] - px[0]), w) for k, (_, w) in enumerate(lamps)]
                     x0, y0, amount = shadow_alpha(b['x'], b['y'], b['radius'], shifts, blur[n])
                     self._shadow_cache[n] = (key, (x0, y0, amount))
-                darken(frame, x0, y0, amount)
+                darken(frame, x0, y0, amount, dirty)
             if self.ctx.cue is not None:
-                draw_cue_shadow(frame, self.camera, self.ctx.cue, self.lamps, soften_px=max(1.0, self.width / 800))
+                draw_cue_shadow(frame, self.camera, self.ctx.cue, self.lamps, soften_px=max(1.0, self.width / 800),
+                                dirty=dirty)
         for b in visible:
             n = b['id']
             key = (round(b['x'], 3), round(b['y'], 3), blur[n], p.orientation[n].round(6).tobytes())
@@ -247,14 +239,9 @@ class SyntheticTable:
                 sprite = render_ball(n, b['x'], b['y'], b['radius'], p.orientation[n], gain, blur[n], light,
                                      self._soften)
                 self._sprite_cache[n] = (key, sprite)
-            composite(frame, sprite, noise)
+            composite(frame, sprite, noise, dirty)
         if self.ctx.cue is not None:
             tip = truth['cue']['tip_px']
             light = float(self.gain[int(np.clip(tip[1], 0, self.height - 1)), int(np.clip(tip[0], 0, self.width - 1))])
-            draw_cue(frame, self.camera, self.ctx.cue, light)
-        if o.jpeg_quality > 0:
-            ok, buf = cv2.imencode('.jpg', frame, [cv2.IMWRITE_JPEG_QUALITY, int(o.jpeg_quality)])
-            if not ok:
-                raise RuntimeError('JPEG encoding of a synthetic frame failed')
-            frame = cv2.imdecode(buf, cv2.IMREAD_COLOR)
-        return frame
+            draw_cue(frame, self.camera, self.ctx.cue, light, dirty)
+        return self._sensor.finish(frame, dirty)

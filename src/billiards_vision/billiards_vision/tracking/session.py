@@ -42,11 +42,17 @@ class TrackingSession:
 
     def step(self, frame: int, stamp: float, observations: list[Observation], cue: Optional[dict] = None) -> dict:
         """cue: {"tip_m": [x, y], "angle": rad (table frame, butt -> tip), "tip_px", "butt_px", ...} or None."""
+        record = self.track(frame, stamp, observations, cue)
+        record['prediction'] = self.predictor.predict(self.tracker.confirmed(), cue, self.geometry)
+        return record
+
+    def track(self, frame: int, stamp: float, observations: list[Observation], cue: Optional[dict] = None) -> dict:
+        """`step` without the shot prediction ("prediction": None): the live tracker publishes this at once
+        and predicts off its path (prediction_worker.py)."""
         events = self.tracker.update(stamp, off_the_stick(observations, cue))
         tracks = self.tracker.confirmed()
-        prediction = self.predictor.predict(tracks, cue, self.geometry)
         return {'frame': int(frame), 'stamp': float(stamp), 'tracks': [track_json(t, stamp) for t in tracks],
-                'events': events, 'cue': cue, 'prediction': prediction}
+                'events': events, 'cue': cue, 'prediction': None}
 
 
 def off_the_stick(observations: list[Observation], cue: Optional[dict]) -> list[Observation]:

@@ -139,8 +139,10 @@ def test_scheduled_full_search_is_spread_over_frames_and_corrects_still_balls():
     full search it re-measures still balls: a misfit and a false ball that a full search left behind
     (put into the result by hand) are gone after one round, while every ball of a rack (whose
     middle a small crop cannot tell) stays found in every frame. The sweep is off, so only the
-    spread search can correct them."""
-    sim = SyntheticTable('rack', 960, 540, 30.0, seed=2)
+    spread search can correct them. At 1280x720: at 960x540 (ball radius 9 px) a full search of a rack
+    misses or merges a ball in some frames (README, Detectors), which is not what this test is about; the
+    errors put in are 0.9 radius off or on bare cloth, so half a radius tells them with a margin."""
+    sim = SyntheticTable('rack', 1280, 720, 30.0, seed=2)
     inc = IncrementalParams(full_search_interval_s=0.3, full_search_min_frames=5, full_search_frames=6,
                             sweep_frames=0)
     detector = IncrementalBallDetector(BallParams(), inc)
@@ -148,7 +150,7 @@ def test_scheduled_full_search_is_spread_over_frames_and_corrects_still_balls():
     table = detect_table(image, TableParams())
     balls = detector.detect(image, table, 0.0)
     assert detector.last['mode'] == 'full'
-    assert match_balls(truth, balls, 0.25)[1:] == (0, 0)
+    assert match_balls(truth, balls, 0.5)[1:] == (0, 0)
     # A misfit a radius off and a ball on bare cloth, as a full search might leave them.
     wrong = detector._balls[3]
     wrong.x += 0.9 * wrong.radius
@@ -162,7 +164,7 @@ def test_scheduled_full_search_is_spread_over_frames_and_corrects_still_balls():
         balls = detector.detect(image, table, frame / 30.0)
         modes.append(detector.last['mode'])
         steps.append(detector.last.get('spread_step'))
-        pairs, misses, false = match_balls(truth, balls, 0.25)
+        pairs, misses, false = match_balls(truth, balls, 0.5)
         assert len(pairs) + (wrong in balls) >= 16, f'frame {frame}: a ball of the rack was lost'
         clean.append(misses == 0 and false == 0)
     assert 'full' not in modes, 'no frame searched the whole table'

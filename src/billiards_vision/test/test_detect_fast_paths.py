@@ -137,8 +137,8 @@ def _run(scenario, size, frames, seed):
     """Full search of the first frame, then the incremental path (crops, sweep, a spread full search)."""
     sim = SyntheticTable(scenario, size[0], size[1], 30.0, seed=seed)
     out, table = [], None
-    detector = IncrementalBallDetector(BallParams(), IncrementalParams(full_search_interval_s=0.2,
-                                                                      full_search_min_frames=2))
+    inc = IncrementalParams(full_search_interval_s=0.2, full_search_min_frames=2)
+    detector = IncrementalBallDetector(BallParams(), inc)
     for i in range(frames):
         image, _ = sim.next_frame()
         table = table or detect_table(image, TableParams())

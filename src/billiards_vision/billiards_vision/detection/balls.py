@@ -101,17 +101,18 @@ def _vote(mag, theta, rmap, mask, threshold):
     ys, xs = np.nonzero((mag > threshold) & mask)
     if len(xs) == 0:
         return np.zeros((h, w), np.float32)
-    c, s = np.cos(theta[ys, xs]), np.sin(theta[ys, xs])
+    t = theta[ys, xs]
+    c, s = np.cos(t), np.sin(t)
     r = rmap[ys, xs]
-    # Six votes per edge pixel (three radii, both sides), counted in one pass.
-    votes = []
-    for k in (0.9, 1.0, 1.1):
-        for sign in (1.0, -1.0):
-            vx = np.rint(xs + sign * k * r * c).astype(np.int64)
-            vy = np.rint(ys + sign * k * r * s).astype(np.int64)
-            ok = (vx >= 0) & (vx < w) & (vy >= 0) & (vy < h)
-            votes.append(vy[ok] * w + vx[ok])
-    return np.bincount(np.concatenate(votes), minlength=h * w).astype(np.float32).reshape(h, w)
+    # Six votes per edge pixel (three radii, both sides) as rows of one array, each coordinate
+    # computed as xs + ((sign * k) * r) * c, and counted in one pass.
+    sk = np.array([[sign * k] for k in (0.9, 1.0, 1.1) for sign in (1.0, -1.0)])
+    vx = np.rint(xs + sk * r * c).astype(np.int64)
+    vy = np.rint(ys + sk * r * s).astype(np.int64)
+    ok = (vx >= 0) & (vx < w) & (vy >= 0) & (vy < h)
+    vy *= w
+    vy += vx
+    return np.bincount(vy[ok], minlength=h * w).astype(np.float32).reshape(h, w)
 
 
 def _shade_map(hsv, cloth: ClothModel) -> np.ndarray:
@@ -126,14 +127,19 @@ def _shade_map(hsv, cloth: ClothModel) -> np.ndarray:
     return cv2.bitwise_and(cv2.bitwise_and(h, s), v).astype(np.float32)
 
 
-def _cloth_share(hsv, cx, cy, r, cloth: ClothModel) -> float:
-    """Share of the ball face (inner 0.7 r) that looks like lit cloth."""
-    h, w = hsv.shape[:2]
+def _cloth_share(bgr, cx, cy, r, cloth: ClothModel) -> float:
+    """Share of the ball face (inner 0.7 r) that looks like lit cloth.
+
+    HSV is converted for the face's box only (a per-pixel conversion: the same values as
+    converting the whole picture, which most searches never need).
+    """
+    h, w = bgr.shape[:2]
     rr = max(1, int(0.7 * r))
     x, y = int(round(cx)), int(round(cy))
-    patch = hsv[max(0, y - rr):min(h, y + rr + 1), max(0, x - rr):min(w, x + rr + 1)]
+    patch = bgr[max(0, y - rr):min(h, y + rr + 1), max(0, x - rr):min(w, x + rr + 1)]
     if patch.size == 0:
         return 1.0
+    patch = cv2.cvtColor(patch, cv2.COLOR_BGR2HSV)
     yy, xx = np.mgrid[max(0, y - rr):min(h, y + rr + 1), max(0, x - rr):min(w, x + rr + 1)]
     inside = (xx - cx) ** 2 + (yy - cy) ** 2 <= (0.7 * r) ** 2
     p = patch[inside].astype(np.float32)
@@ -176,7 +182,8 @@ def detect_balls(image_bgr: np.ndarray, table: TableDetection, params: BallParam
         raise ValueError('detect_balls needs a BGR image (H x W x 3)')
     if cloth is None:
         cloth = table.cloth or estimate_cloth(image_bgr)
-    r_mid = float(table.ball_radius_px(table.corners_px.mean(axis=0, keepdims=True))[0]) * params.radius_scale
+    r_mid = table.derived('radius_mid', lambda: float(table.ball_radius_px(
+        table.corners_px.mean(axis=0, keepdims=True))[0])) * params.radius_scale
     if SMALL_RADIUS_PX <= r_mid <= 1.25 * WORK_RADIUS_PX:
         balls = _detect_balls_at_scale(image_bgr, table, params, cloth, centres_in, radius_ratio, known_type)
     else:
@@ -287,8 +294,12 @@ def _detect_balls_at_scale(image_bgr: np.ndarray, table: TableDetection, params:
     order = np.argsort(-acc[ys, xs])[:400]
     cand = np.stack([xs[order], ys[order]], axis=1).astype(np.float64)
     r_pred = rmap[cand[:, 1].astype(int), cand[:, 0].astype(int)].astype(np.float64)
-    hsv = cv2.cvtColor(roi, cv2.COLOR_BGR2HSV)
-    shade = _shade_map(hsv, cloth) if cloth is not None else np.zeros((h, w), np.float32)
+
+    # The shadow map is needed only when two candidates have a complete outline (refine asks for it then).
+    def shade():
+        if cloth is None:
+            return np.zeros((h, w), np.float32)
+        return _shade_map(cv2.cvtColor(roi, cv2.COLOR_BGR2HSV), cloth)
     fit = refine(lab, shade, cand, r_pred, params, edge_floor, radius_ratio)
     # Chromaticity of dark pixels (shadows) is noisy: judge it on a smoothed picture.
     fg = _chroma_foreground(cv2.GaussianBlur(roi, (0, 0), max(1.0, 0.12 * r_med)), cloth, params) \
@@ -325,7 +336,7 @@ def _detect_balls_at_scale(image_bgr: np.ndarray, table: TableDetection, params:
         if (weak or support < 0.9) and fg is not None and \
                 _disc_mean(fg, fx, fy, 0.7 * fr) < SHADOW_FACE_MAX_FOREGROUND:
             continue
-        cloth_like = _cloth_share(hsv, fx, fy, fr, cloth) if cloth is not None else 0.0
+        cloth_like = _cloth_share(roi, fx, fy, fr, cloth) if cloth is not None else 0.0
         if cloth_like > 0.5:
             continue
         conf = float(np.clip(support, 0, 1) * np.clip(1.0 - resid / (0.25 * rp), 0, 1)
@@ -392,6 +403,8 @@ def _drop_parts_of_larger_things(balls, fg, lab, origin) -> list:
     Circles tiling a hand hide it from each other, so the test is repeated with
     the dropped circles given back to the picture.
     """
+    if not balls:
+        return []
     x0, y0 = origin
     ang = np.linspace(0, 2 * np.pi, 48, endpoint=False)
     keep = list(balls)
@@ -462,6 +475,30 @@ def _smeared_balls(fg, lab, surface, origin, rmap, r_med: float, balls, table: T
     return out
 
 
+def opened_components(on: np.ndarray, k: int) -> tuple:
+    """Components of `on` opened by a k x k ellipse: (n, labels, stats, centroids, (ox, oy)).
+
+    The same as cv2.morphologyEx + cv2.connectedComponentsWithStats on the whole mask, computed in
+    the box around its foreground grown by the kernel: outside that box the opening is empty,
+    inside it the same (the kernel never reaches the box's edge from a foreground pixel). The box
+    starts at even coordinates: OpenCV labels in 2 x 2 blocks, and on the same block grid the
+    components come out numbered as in the whole mask. `labels` covers the box from (ox, oy);
+    stats and centroids are in mask pixels (a centroid is an integer sum of coordinates / area,
+    so the box's sums shifted back give the whole mask's to the bit); those of label 0 (the
+    background) cover the box only.
+    """
+    bx0, by0, bw0, bh0 = cv2.boundingRect(on)
+    ox, oy = max(0, bx0 - k) & ~1, max(0, by0 - k) & ~1
+    sub = on[oy:min(on.shape[0], by0 + bh0 + k), ox:min(on.shape[1], bx0 + bw0 + k)]
+    opened = cv2.morphologyEx(sub, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    n, labels, stats, cents = cv2.connectedComponentsWithStats(opened, connectivity=8)
+    stats[:, 0] += ox
+    stats[:, 1] += oy
+    area = stats[:, cv2.CC_STAT_AREA:cv2.CC_STAT_AREA + 1].astype(np.float64)
+    cents = (np.rint(cents * area) + area * (ox, oy)) / np.maximum(area, 1)
+    return n, labels, stats, cents, (ox, oy)
+
+
 def _capsules(fg, surface, lab, rmap, r_med: float, origin, table: TableDetection, params: BallParams, soft_ends: bool):
     """(cx, cy, r, footprint mask, confidence) of ball-wide capsules standing alone in fg (ROI px).
 
@@ -475,8 +512,7 @@ def _capsules(fg, surface, lab, rmap, r_med: float, origin, table: TableDetectio
     if cv2.countNonZero(on) < 1.1 * np.pi * float(rmap.min()) ** 2:
         return []
     k = max(3, int(0.9 * r_med) | 1)
-    opened = cv2.morphologyEx(on, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
-    n, labels, stats, cents = cv2.connectedComponentsWithStats(opened, connectivity=8)
+    n, labels, stats, cents, (ox, oy) = opened_components(on, k)
     whole_labels = whole_stats = None
     out = []
     for i in range(1, n):
@@ -487,7 +523,7 @@ def _capsules(fg, surface, lab, rmap, r_med: float, origin, table: TableDetectio
         if whole_labels is None:
             _, whole_labels, whole_stats, _ = cv2.connectedComponentsWithStats(fg, connectivity=8)
         bx, by, bw, bh = (int(v) for v in stats[i, :4])
-        ys, xs = np.nonzero(labels[by:by + bh, bx:bx + bw] == i)
+        ys, xs = np.nonzero(labels[by - oy:by - oy + bh, bx - ox:bx - ox + bw] == i)
         ys, xs = ys + by, xs + bx
         # A smear stands alone on the cloth; a forearm's piece is part of a larger arm, hand and stick.
         whole = np.bincount(whole_labels[ys, xs]).argmax()

@@ -123,12 +123,18 @@ def chroma_to_white(off: np.ndarray, v: np.ndarray, s: np.ndarray, white: np.nda
     if coloured.sum() < MIN_PAIRS:
         return None
     # Only paint and white at full strength: pixels on their border are mixtures of the two.
-    paint = coloured & (s >= 0.8 * np.percentile(s[coloured], 90))
-    wi, ci = np.flatnonzero(white & (s < 0.5 * np.percentile(s[coloured], 90))), np.flatnonzero(paint)
+    top = np.percentile(s[coloured], 90)
+    paint = coloured & (s >= 0.8 * top)
+    wi, ci = np.flatnonzero(white & (s < 0.5 * top)), np.flatnonzero(paint)
     if len(wi) < max(MIN_PAIRS, PAIR_MIN_WHITE * len(v)) or len(ci) < MIN_PAIRS:
         return None    # no white patch in view (a glimpse of a number circle at the rim is shaded or tinted)
     wi, ci = wi[::int(np.ceil(len(wi) / 600))], ci[::int(np.ceil(len(ci) / 600))]   # 4K faces: ~600 of each
-    d2 = ((off[ci, None, :] - off[None, wi, :]) ** 2).sum(axis=2)
+    # Squared distances dx^2 + dy^2 of every pair (the sum over the last axis of the squared offsets, written out).
+    d2 = off[ci, None, 0] - off[None, wi, 0]
+    d2 *= d2
+    dy = off[ci, None, 1] - off[None, wi, 1]
+    dy *= dy
+    d2 += dy
     near = d2 < PAIR_REACH ** 2
     count = near.sum(axis=1)
     has = count > 0
@@ -335,6 +341,9 @@ def type_balls(image_bgr: np.ndarray, balls, cloth: Optional[ClothModel], params
     A ball for which `known_type(ball)` is true (its caller knows the type) counts for the white
     balance and covers others but is not classified.
     """
+    todo = [known_type is None or not known_type(b) for b in balls]
+    if not any(todo) and not any(b.type in ('cue', 'eight') for b in balls):
+        return    # nothing to classify, and enforce_unique has no cue ball or eight to settle
     x0, y0 = origin
     discs = [(b.x - x0, b.y - y0, b.radius) for b in balls]
     gains = white_gains(image_bgr, discs)
@@ -344,7 +353,7 @@ def type_balls(image_bgr: np.ndarray, balls, cloth: Optional[ClothModel], params
             cloth = balanced_cloth(cloth, gains)
     hsv = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2HSV)
     for i, b in enumerate(balls):
-        if known_type is not None and known_type(b):
+        if not todo[i]:
             continue
         # The apparent radius grows towards the camera: a ball at least as big may cover this one.
         others = [d for k, d in enumerate(discs) if k != i and d[2] >= discs[i][2]]

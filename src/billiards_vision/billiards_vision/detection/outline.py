@@ -41,6 +41,24 @@ def ray_fractions(r0: np.ndarray, lo=0.65, hi=1.35, step=0.35) -> np.ndarray:
     return np.arange(lo, hi + 1e-6, step / max(1.0, float(np.median(r0))))
 
 
+def edge_strength(samp: np.ndarray) -> np.ndarray:
+    """Colour step along axis 2 of ray samples (n x rays x steps x 3): the norm of np.gradient, bit for bit.
+
+    np.gradient(samp, axis=2) and np.linalg.norm(..., axis=3) written out: central differences
+    inside, one-sided at the ends, ((g0^2 + g1^2) + g2^2) in the same float32 order; a norm over
+    an axis of three costs numpy a slow reduction loop.
+    """
+    g = np.empty_like(samp)
+    np.subtract(samp[:, :, 2:], samp[:, :, :-2], out=g[:, :, 1:-1])
+    g[:, :, 1:-1] /= 2.0
+    np.subtract(samp[:, :, 1], samp[:, :, 0], out=g[:, :, 0])
+    np.subtract(samp[:, :, -1], samp[:, :, -2], out=g[:, :, -1])
+    np.multiply(g, g, out=g)
+    out = g[..., 0] + g[..., 1]
+    out += g[..., 2]
+    return np.sqrt(out, out=out)
+
+
 def ray_outline(lab, cx, cy, r0, s, prior=None):
     """Sub-pixel outline radius along N_RAYS rays for each centre; returns (radii, strength).
 
@@ -48,19 +66,20 @@ def ray_outline(lab, cx, cy, r0, s, prior=None):
     edge nearest to it wins over a stronger one further away (stripe borders and
     number circles lie inside the outline).
     """
-    n = len(cx)
     rad = r0[:, None, None] * s[None, None, :]
     px = cx[:, None, None] + rad * _COS[None, :, None]
     py = cy[:, None, None] + rad * _SIN[None, :, None]
 
     samp = sample(lab, px, py)
-    d = np.linalg.norm(np.gradient(samp, axis=2), axis=3) / (rad[..., 1:2] - rad[..., 0:1] + 1e-9)
+    d = edge_strength(samp) / (rad[..., 1:2] - rad[..., 0:1] + 1e-9)
     score = d
     if prior is not None:
         score = d * np.exp(-0.5 * ((rad - prior[:, None, None]) / (0.1 * r0[:, None, None])) ** 2)
-    k = np.clip(np.argmax(score, axis=2), 1, len(s) - 2)
-    ii, jj = np.meshgrid(np.arange(n), np.arange(N_RAYS), indexing='ij')
-    y0, y1, y2 = d[ii, jj, k - 1], d[ii, jj, k], d[ii, jj, k + 1]
+    k = np.clip(np.argmax(score, axis=2), 1, len(s) - 2)[..., None]
+    y0 = np.take_along_axis(d, k - 1, axis=2)[..., 0]
+    y1 = np.take_along_axis(d, k, axis=2)[..., 0]
+    y2 = np.take_along_axis(d, k + 1, axis=2)[..., 0]
+    k = k[..., 0]
     den = y0 - 2 * y1 + y2
     frac = np.where(np.abs(den) > 1e-9, 0.5 * (y0 - y2) / np.where(den == 0, 1, den), 0.0)
     radius = (s[k] + np.clip(frac, -0.5, 0.5) * (s[1] - s[0])) * r0[:, None]
@@ -76,6 +95,39 @@ def fit_circle(px, py, w):
     return cx, cy, np.sqrt(max(cx * cx + cy * cy - sol[2], 1e-9))
 
 
+def _ill_conditioned(m) -> np.ndarray:
+    """np.linalg.cond(m) > 1e8 per matrix (symmetric positive semi-definite 3 x 3 normal matrices).
+
+    The condition number (largest / smallest eigenvalue) is at most trace^3 / det (the two larger
+    eigenvalues are each below the trace); where that bound is below 1e7 the matrix is well
+    conditioned, with a factor 10 to spare for rounding. Only the others take the singular values,
+    as cond does (the same values and NaN rule).
+    """
+    tr = m[:, 0, 0] + m[:, 1, 1] + m[:, 2, 2]
+    det = (m[:, 0, 0] * (m[:, 1, 1] * m[:, 2, 2] - m[:, 1, 2] * m[:, 2, 1])
+           - m[:, 0, 1] * (m[:, 1, 0] * m[:, 2, 2] - m[:, 1, 2] * m[:, 2, 0])
+           + m[:, 0, 2] * (m[:, 1, 0] * m[:, 2, 1] - m[:, 1, 1] * m[:, 2, 0]))
+    with np.errstate(all='ignore'):
+        sure = (det > 0) & (tr > 0) & (tr * tr * tr < 1e7 * det)
+    out = np.zeros(len(m), bool)
+    unsure = np.flatnonzero(~sure)
+    if len(unsure):
+        out[unsure] = _cond_above(m[unsure])
+    return out
+
+
+def _cond_above(m) -> np.ndarray:
+    """np.linalg.cond(m) > 1e8 without cond's wrapper (the same singular values and NaN rule)."""
+    sv = np.linalg.svd(m, compute_uv=False)
+    with np.errstate(all='ignore'):
+        cond = sv[..., 0] / sv[..., -1]
+    nan = np.isnan(cond)
+    if nan.any():
+        # cond reports inf for a singular matrix (0 / 0) unless the matrix itself holds a NaN.
+        cond[nan & ~np.isnan(m).any(axis=(-2, -1))] = np.inf
+    return cond > 1e8
+
+
 def fit_circles(px, py, w, ox, oy):
     """fit_circle for each row of (candidates x rays) points, in coordinates about (ox, oy) per row.
 
@@ -87,7 +139,7 @@ def fit_circles(px, py, w, ox, oy):
     b = -(u * u + v * v) * w
     m = np.einsum('nki,nkj->nij', a, a)
     rhs = np.einsum('nki,nk->ni', a, b)
-    bad = np.linalg.cond(m) > 1e8
+    bad = _ill_conditioned(m)
     m[bad] = np.eye(3)
     sol = np.linalg.solve(m, rhs[..., None])[..., 0]
     cx, cy = -sol[:, 0] / 2, -sol[:, 1] / 2
@@ -99,29 +151,45 @@ def fit_circles(px, py, w, ox, oy):
 
 
 def fit_fixed_radius(px, py, w, cx, cy, r, iters=6):
-    """Centres of circles of known radii r through weighted points (Gauss-Newton), one per row."""
+    """Centres of circles of known radii r through weighted points (Gauss-Newton), one per row.
+
+    Rows stop when their step is below 1e-3 px or their normal equations are singular; while
+    every row is still going, the arrays are used as they are (no gathers: the same numbers).
+    """
     cx, cy = cx.copy(), cy.copy()
-    active = np.ones(len(cx), bool)
+    idx = np.arange(len(cx))
+    whole = True
     for _ in range(iters):
-        idx = np.flatnonzero(active)
         if len(idx) == 0:
             break
-        dx, dy = cx[idx, None] - px[idx], cy[idx, None] - py[idx]
+        if whole:
+            pi, qi, wi, ci, di, ri = px, py, w, cx, cy, r
+        else:
+            pi, qi, wi, ci, di, ri = px[idx], py[idx], w[idx], cx[idx], cy[idx], r[idx]
+        dx, dy = ci[:, None] - pi, di[:, None] - qi
         dist = np.hypot(dx, dy) + 1e-9
-        wi = w[idx]
-        res = (dist - r[idx, None]) * wi
+        res = (dist - ri[:, None]) * wi
         jx, jy = dx / dist * wi, dy / dist * wi
         axx, axy, ayy = (jx * jx).sum(1), (jx * jy).sum(1), (jy * jy).sum(1)
         det = axx * ayy - axy * axy
         ok = np.abs(det) >= 1e-9
-        active[idx[~ok]] = False
-        idx, axx, axy, ayy, det = idx[ok], axx[ok], axy[ok], ayy[ok], det[ok]
-        bx, by = (jx[ok] * res[ok]).sum(1), (jy[ok] * res[ok]).sum(1)
+        if not ok.all():
+            whole = False
+            idx, axx, axy, ayy, det = idx[ok], axx[ok], axy[ok], ayy[ok], det[ok]
+            jx, jy, res = jx[ok], jy[ok], res[ok]
+        bx, by = (jx * res).sum(1), (jy * res).sum(1)
         # The 2 x 2 normal equations solved in closed form (a LAPACK call per row costs more than the fit).
         sx, sy = (ayy * bx - axy * by) / det, (axx * by - axy * bx) / det
-        cx[idx] -= sx
-        cy[idx] -= sy
-        active[idx[np.hypot(sx, sy) < 1e-3]] = False
+        if whole:
+            cx -= sx
+            cy -= sy
+        else:
+            cx[idx] -= sx
+            cy[idx] -= sy
+        moving = ~(np.hypot(sx, sy) < 1e-3)
+        if not moving.all():
+            whole = False
+            idx = idx[moving]
     return cx, cy
 
 
@@ -140,11 +208,14 @@ def shadow_sector(shade, cx, cy, r, ok) -> np.ndarray:
     """Rays (bool per angle) on the side where balls cast their shadows, from all good balls.
 
     One lamp throws every shadow the same way; on that side the ball's dark limb
-    merges with its shadow, so those rays are left out of the final fit.
+    merges with its shadow, so those rays are left out of the final fit. `shade` is
+    the shadow map or a function that makes it (called only when it is needed).
     """
     none = np.zeros(N_RAYS, bool)
     if ok.sum() < 2:
         return none
+    if callable(shade):
+        shade = shade()
     s = np.linspace(1.1, 1.6, 6)
     rad = r[ok, None, None] * s[None, None, :]
     px = cx[ok, None, None] + rad * _COS[None, :, None]
@@ -179,9 +250,24 @@ def _fit_pass(radius, strength, cx, cy, r_pred, thr, fixed_r, shadow):
         lit_good = good & ~shadow
         base = np.where((lit_good.sum(axis=1) >= MIN_RAYS)[:, None], lit_good, good)
     # Up to three fits, each without the outliers of the last, while at least MIN_RAYS points remain.
+    # A free fit depends only on the points, their weights and the fixed centring point: a row whose
+    # weights came out unchanged would be fitted again to the same numbers, so it is done.
     w = base.astype(np.float64)
     active = np.ones(len(idx), bool)
     for _ in range(3):
+        if active.all():
+            # Every row still fits: the arrays as they are (the same numbers without the gathers).
+            if fixed_r is None:
+                fx, fy, fr = fit_circles(px, py, w, cx[idx], cy[idx])
+            else:
+                fx, fy = fit_fixed_radius(px, py, w, fx, fy, fr)
+            res = np.abs(np.hypot(px - fx[:, None], py - fy[:, None]) - fr[:, None])
+            new = base & (res < tol)
+            active = new.sum(axis=1) >= MIN_RAYS
+            if fixed_r is None:
+                active &= (new != w).any(axis=1)
+            w = new.astype(np.float64)
+            continue
         a = np.flatnonzero(active)
         if len(a) == 0:
             break
@@ -190,8 +276,12 @@ def _fit_pass(radius, strength, cx, cy, r_pred, thr, fixed_r, shadow):
         else:
             fx[a], fy[a] = fit_fixed_radius(px[a], py[a], w[a], fx[a], fy[a], fr[a])
         res = np.abs(np.hypot(px[a] - fx[a, None], py[a] - fy[a, None]) - fr[a, None])
-        w[a] = base[a] & (res < tol[a])
+        new = base[a] & (res < tol[a])
+        changed = (new != w[a]).any(axis=1)
+        w[a] = new
         active[a[w[a].sum(axis=1) < MIN_RAYS]] = False
+        if fixed_r is None:
+            active[a[~changed]] = False
     res = np.abs(np.hypot(px - fx[:, None], py - fy[:, None]) - fr[:, None])
     inl = good & (res < tol)
     # The shadow side is expected to be weak: support counts the lit side.

@@ -38,7 +38,7 @@ from billiards_vision.ros.node_main import run_node
 from billiards_vision.ros.node_params import Param, declare_parameters
 from billiards_vision.web.overlay import (BallMark, NewestResults, Scene, TrackMark, ball_colour, draw,
                                           results_text)
-from billiards_vision.ros.qos import LATCHED_QOS, RESULT_QOS, SENSOR_QOS
+from billiards_vision.ros.qos import LATCHED_QOS, NEWEST_FRAME_QOS, RESULT_QOS, SENSOR_QOS
 from billiards_vision.table_geometry import BALL_RADIUS_M, BALL_TYPES, apply_homography
 
 PARAMS = [
@@ -75,7 +75,7 @@ class Overlay(Node):
         self.results = NewestResults()
         self.image_pub = self.create_publisher(Image, 'vision/image_annotated', SENSOR_QOS)
         self.marker_pub = self.create_publisher(MarkerArray, 'vision/markers', RESULT_QOS)
-        self.create_subscription(Image, 'camera/image_raw', self._on_image, SENSOR_QOS)
+        self.create_subscription(Image, 'camera/image_raw', self._on_image, NEWEST_FRAME_QOS)
         self.create_subscription(Table, 'table', self._on_table, LATCHED_QOS)
         self.create_subscription(BallArray, 'balls', self._on_balls, RESULT_QOS)
         self.create_subscription(CueStick, 'cue', self._on_cue, RESULT_QOS)
@@ -127,7 +127,9 @@ class Overlay(Node):
             size = (width, round(h * scale))
             data = image_bridge.new_data(size[0] * size[1] * 3)
             canvas = np.frombuffer(data, np.uint8).reshape(size[1], size[0], 3)
-            cv2.resize(image, size, dst=canvas, interpolation=cv2.INTER_AREA)
+            # Bilinear: 1920 -> 1280 costs INTER_AREA 8 ms CPU a frame (no fast path for 1.5x),
+            # bilinear about 1 ms; the marks are drawn after scaling, as sharp either way.
+            cv2.resize(image, size, dst=canvas, interpolation=cv2.INTER_LINEAR)
         elif msg.encoding == 'bgr8' and np.shares_memory(image, np.frombuffer(msg.data, np.uint8)) \
                 and image.flags.c_contiguous:
             data, canvas = msg.data, image

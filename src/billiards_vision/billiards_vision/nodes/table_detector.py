@@ -24,7 +24,7 @@ from billiards_vision.ros.conversions import table_to_msg
 from billiards_vision.nodes.detector_base import DetectorNode, image_to_bgr
 from billiards_vision.ros.node_main import run_node
 from billiards_vision.ros.node_params import Param
-from billiards_vision.ros.qos import LATCHED_QOS, SENSOR_QOS
+from billiards_vision.ros.qos import LATCHED_QOS, NEWEST_FRAME_QOS
 from billiards_vision.table_geometry import TableGeometry
 
 NODE_PARAMS = [
@@ -57,7 +57,7 @@ class TableDetectorNode(DetectorNode):
         super().__init__('table_detector', TableParams, NODE_PARAMS, subscribe_table=False, **kwargs)
         self.pub = self.create_publisher(Table, 'table', LATCHED_QOS)
         self._last_submit = None
-        self.sub = self.create_subscription(Image, 'camera/image_raw', self._on_image, SENSOR_QOS)
+        self.sub = self.create_subscription(Image, 'camera/image_raw', self._on_image, NEWEST_FRAME_QOS)
 
     def _on_image(self, msg: Image) -> None:
         now = time.monotonic()

@@ -12,7 +12,7 @@ from billiards_vision.detection import cue as cue_mod
 from billiards_vision.detection.colors import ClothModel, hue_distance
 from billiards_vision.detection.cue import detect_cue
 from billiards_vision.detection.cue_incremental import IncrementalCueDetector, IncrementalCueParams
-from billiards_vision.detection.downscale import detect_cue_at_width
+from billiards_vision.detection.downscale import detect_cue_at_width, scaled_part
 from billiards_vision.detection.incremental import IncrementalBallDetector, IncrementalParams
 from billiards_vision.detection.params import BallParams, CueParams, TableParams
 from billiards_vision.detection.table import detect_table
@@ -79,6 +79,19 @@ def test_components_and_cloth_mask_equal_the_float_and_stats_versions():
         cloth = ClothModel(hue, sat, val, (0, 0, 0))
         want = (hue_distance(hsv[..., 0], hue) < 12) & (hsv[..., 1] > 0.45 * sat) & (hsv[..., 2] < 1.25 * val + 20)
         assert np.array_equal(cue_mod._cloth_like(hsv, cloth) > 0, want)
+
+
+def test_scaled_part_equals_the_whole_picture_scaled_there():
+    rng = np.random.default_rng(4)
+    for (w, h), size in (((1920, 1080), (1280, 720)), ((2560, 1440), (1280, 720)), ((1000, 600), (640, 384))):
+        image = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+        full = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+        s = size[0] / w
+        for box in ((100.5, 97.2, 1000.0, 400.7), (0, 0, w, 0.3 * h), (w - 50, h - 50, w, h)):
+            part = scaled_part(image, size, box)
+            x0, y0 = int(box[0] * s), int(box[1] * s)
+            x1, y1 = int(np.ceil(box[2] * s)), int(np.ceil(box[3] * s))
+            assert np.array_equal(part[y0:y1, x0:x1], full[y0:y1, x0:x1])
 
 
 @pytest.fixture(scope='module')

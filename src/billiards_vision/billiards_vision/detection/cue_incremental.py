@@ -135,7 +135,8 @@ class IncrementalCueDetector:
             return self._again(balls)
         cue = None
         if window is not None:
-            cue = detect_cue_at_width(image, table, balls, self.params, self.work_width, window=window)
+            cue = detect_cue_at_width(image, table, balls, self.params, self.work_width, window=window,
+                                      reads=self._reads(self._cue, window, image.shape))
             self.last = {'mode': 'window', 'window': window}
             self._since_full += 1
         if cue is None:
@@ -182,6 +183,24 @@ class IncrementalCueDetector:
         x0, y0 = np.maximum(pts.min(axis=0) - m, 0)
         x1, y1 = np.minimum(pts.max(axis=0) + m, [w, h])
         return float(x0), float(y0), float(x1), float(y1)
+
+    def _reads(self, cue: CueDetection, window, shape) -> tuple:
+        """What a search in `window` reads of the picture: the window, and the stick's band along
+        its line out to the picture's border (followed over the rail and the hand)."""
+        h, w = shape[:2]
+        tip, butt = np.asarray(cue.tip_px, np.float64), np.asarray(cue.butt_px, np.float64)
+        d = (tip - butt) / (np.linalg.norm(tip - butt) + 1e-12)
+        lo, hi = -np.inf, np.inf
+        for k, size in ((0, w), (1, h)):           # butt + t d inside [0, size] on both axes
+            if abs(d[k]) < 1e-12:
+                continue
+            a, b = (0 - butt[k]) / d[k], (size - butt[k]) / d[k]
+            lo, hi = max(lo, min(a, b)), min(hi, max(a, b))
+        pts = np.array([butt + lo * d, butt + hi * d]) if lo <= hi else np.array([butt, tip])
+        m = self.inc.window_balls * self._diameter
+        x0, y0 = np.maximum(pts.min(axis=0) - m, 0)
+        x1, y1 = np.minimum(pts.max(axis=0) + m, [w, h])
+        return (min(x0, window[0]), min(y0, window[1]), max(x1, window[2]), max(y1, window[3]))
 
     def _enters_outside(self, changed: np.ndarray, band: np.ndarray, window) -> bool:
         """Whether the edge band changed outside the window in a place not joined to the window by

@@ -181,3 +181,9 @@ def test_a_stick_coming_in_over_a_still_table_is_searched_at_once():
         ball, _ = drawn_table(1280, 720, balls=[(x, 360, 14, (40, 40, 200))])
         assert inc2.detect(noisy(ball), table, []) is None
         assert inc2.last['mode'] == 'inside only'
+
+
+def test_bench_cue_tool_runs(capsys):
+    from billiards_vision.tools import bench_cue
+    assert bench_cue.main(['--frames', '3', '--scenarios', 'single_shot']) == 0
+    assert 'single_shot' in capsys.readouterr().out

@@ -131,3 +131,18 @@ def test_cue_detector_node_finds_the_stick():
         assert abs((angle - truth['cue']['angle_deg'] + 180) % 360 - 180) < 1.0
         assert np.hypot(cue.tip_px.x - truth['cue']['tip_px'][0], cue.tip_px.y - truth['cue']['tip_px'][1]) < 8.0
         assert cue.tip_valid
+
+
+def test_table_detector_checks_at_most_max_check_rate():
+    """Frames arriving faster than max_check_rate are dropped before any work on them."""
+    from rclpy.parameter import Parameter
+    with ros(36, lambda context: TableDetectorNode(
+            context=context, parameter_overrides=[Parameter('max_check_rate', value=4.0)])) as (node, _, _):
+        submitted = []
+        node.worker.submit = submitted.append
+        msg = _image_msg(np.zeros((32, 32, 3), np.uint8))
+        end = time.monotonic() + 1.0
+        while time.monotonic() < end:
+            node._on_image(msg)
+            time.sleep(0.01)
+        assert 4 <= len(submitted) <= 6        # the first at once, then one every 0.25 s

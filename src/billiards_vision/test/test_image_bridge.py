@@ -84,3 +84,32 @@ def test_compressed_roundtrip():
     msg.data = b'not an image'
     with pytest.raises(ib.CvBridgeError, match='cannot decode'):
         ib.compressed_imgmsg_to_cv2(msg)
+
+
+def test_view_reads_the_message_buffer_without_a_copy():
+    image = np.random.default_rng(2).integers(0, 256, (5, 6, 3), dtype=np.uint8)
+    msg = ib.cv2_to_imgmsg(image, 'bgr8')
+    view = ib.imgmsg_view(msg, 'bgr8')
+    assert np.array_equal(view, image)
+    assert np.shares_memory(view, np.frombuffer(msg.data, np.uint8))
+    padded = np.zeros((5, 20), np.uint8)  # 18 data bytes + 2 padding per row
+    padded[:, :18] = image.reshape(5, 18)
+    msg = Image(height=5, width=6, encoding='bgr8', step=20, data=padded.tobytes())
+    view = ib.imgmsg_view(msg, 'bgr8')
+    assert np.array_equal(view, image) and np.shares_memory(view, np.frombuffer(msg.data, np.uint8))
+    rgb = ib.cv2_to_imgmsg(image[..., ::-1].copy(), 'rgb8')       # a conversion: a new array, same pixels
+    assert np.array_equal(ib.imgmsg_view(rgb, 'bgr8'), image)
+    with pytest.raises(ib.CvBridgeError):
+        ib.imgmsg_view(Image(height=2, width=2, encoding='bgr8', step=6, data=b'\0' * 5), 'bgr8')
+
+
+def test_outgoing_pixels_are_copied_once():
+    """cv2_to_imgmsg hands its one copy to the message (the generated setter would copy it again)."""
+    image = np.random.default_rng(3).integers(0, 256, (4, 5, 3), dtype=np.uint8)
+    msg = ib.cv2_to_imgmsg(image, 'bgr8')
+    data = msg.data
+    assert np.array_equal(np.frombuffer(data, np.uint8).reshape(4, 5, 3), image)
+    buf = ib.new_data(60)
+    out = Image(height=4, width=5, encoding='bgr8', step=15)
+    ib.set_data(out, buf)
+    assert out.data is buf

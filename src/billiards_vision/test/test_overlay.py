@@ -136,3 +136,34 @@ def test_annotated_stream_at_camera_rate_keeps_balls_when_the_detector_lags():
 
 def _seconds(stamp) -> float:
     return stamp.sec + stamp.nanosec * 1e-9
+
+
+def test_annotated_image_is_drawn_in_the_received_buffer():
+    """At most max_width wide the picture is drawn where the received message holds it (no copy);
+    wider, into the scaled copy only."""
+    from rclpy.context import Context
+    import rclpy
+    from billiards_vision.ros.image_bridge import imgmsg_view
+    ctx = Context()
+    rclpy.init(context=ctx, domain_id=DOMAIN + 1)
+    try:
+        overlay = Overlay(context=ctx)
+        try:
+            overlay.table = Table(found=True, corners_px=[40., 30., 600., 30., 600., 330., 40., 330.])
+            msg = cv2_to_imgmsg(np.full((360, 640, 3), 60, np.uint8), 'bgr8')
+            msg.header.frame_id = 'camera'
+            out = overlay.annotated(msg, imgmsg_view(msg, 'bgr8'))
+            assert out.data is msg.data and (out.width, out.height, out.step) == (640, 360, 1920)
+            assert out.header.frame_id == 'camera'
+            assert near(imgmsg_to_cv2(out)[29:32, 300], TABLE_BGR)
+            big = cv2_to_imgmsg(np.full((1440, 2560, 3), 60, np.uint8), 'bgr8')
+            out = overlay.annotated(big, imgmsg_view(big, 'bgr8'))
+            assert (out.width, out.height) == (1280, 720) and out.data is not big.data
+            assert near(imgmsg_to_cv2(out)[14:17, 150], TABLE_BGR)    # corners scaled by 0.5
+            mono = cv2_to_imgmsg(np.full((360, 640), 60, np.uint8), 'mono8')
+            out = overlay.annotated(mono, imgmsg_view(mono, 'bgr8'))
+            assert out.encoding == 'bgr8' and near(imgmsg_to_cv2(out)[29:32, 300], TABLE_BGR)
+        finally:
+            overlay.destroy_node()
+    finally:
+        rclpy.try_shutdown(context=ctx)

@@ -7,7 +7,12 @@ ball detector lags more than the kept frames, the newest one), so the stick is
 searched with those balls masked out and `target_ball` indexes that array.
 Without a ball detector (no BallArray for `balls_timeout_s`) images are
 processed alone. Work happens on a worker thread, newest input only, on a
-copy at most `work_width_px` wide (the stick's angle needs no more).
+copy at most `work_width_px` wide (the stick's angle needs no more). With
+`incremental` (default) the stick is searched again only when the picture
+could hold a different one (detection.cue_incremental): not when nothing
+changed; without a stick last time only after a change along the table's edge
+(where a stick enters); with one, in a window round its line; the whole table
+at least every `full_search_frames` frames.
 """
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ import time
 from billiards_interfaces.msg import BallArray, CueStick
 from sensor_msgs.msg import Image
 
+from billiards_vision.detection.cue_incremental import IncrementalCueDetector, IncrementalCueParams
 from billiards_vision.detection.downscale import detect_cue_at_width
 from billiards_vision.detection.params import CueParams
 from billiards_vision.ros.conversions import balls_from_msg
@@ -31,6 +37,10 @@ NODE_PARAMS = [
           range=(0.0, 60.0)),
     Param('work_width_px', 1280, 'the stick is searched on a copy of the image at most this wide [px]; 0 = full size',
           range=(0, 8192)),
+    Param('incremental', True, 'search again only when the picture changed where a stick could be; false = '
+          'search every frame'),
+    Param('full_search_frames', 10, 'with incremental: a search at least every this many frames',
+          range=(1, 1000)),
 ]
 
 
@@ -46,6 +56,12 @@ class CueDetectorNode(DetectorNode):
         self.pub = self.create_publisher(CueStick, 'cue', RESULT_QOS)
         self.balls_sub = self.create_subscription(BallArray, 'balls', self._on_balls, RESULT_QOS)
         self.sub = self.create_subscription(Image, 'camera/image_raw', self._on_image, SENSOR_QOS)
+
+    def apply_values(self, values: dict) -> None:
+        super().apply_values(values)
+        self.incremental = IncrementalCueDetector(self.params, IncrementalCueParams(
+            full_search_frames=int(values['full_search_frames'])), values['work_width_px']) \
+            if values['incremental'] else None
 
     def _on_image(self, msg: Image) -> None:
         with self._lock:
@@ -71,13 +87,20 @@ class CueDetectorNode(DetectorNode):
         image_msg, balls_msg = item
         image = image_to_bgr(image_msg)
         with self._lock:
-            table, params, width = self.table, self.params, self.values['work_width_px']
+            table, params, width, incremental = self.table, self.params, self.values['work_width_px'], \
+                self.incremental
         out = CueStick()
         out.header = image_msg.header
         out.target_ball = -1
-        if table is not None:
+        if incremental is not None:
+            balls = balls_from_msg(balls_msg) if balls_msg is not None and table is not None else []
+            cue = incremental.detect(image, table, balls)
+        elif table is not None:
             balls = balls_from_msg(balls_msg) if balls_msg is not None else []
             cue = detect_cue_at_width(image, table, balls, params, width)
+        else:
+            cue = None
+        if table is not None:
             if cue is not None:
                 out.found = True
                 out.tip_px.x, out.tip_px.y = cue.tip_px

@@ -95,8 +95,9 @@ class LatestFrameWorker:
 
 
 def image_to_bgr(msg: Image) -> np.ndarray:
-    """bgr8 (or any 8-bit colour/mono encoding) Image -> BGR array; raises on malformed data."""
-    image = image_bridge.imgmsg_to_cv2(msg, 'bgr8')
+    """bgr8 (or any 8-bit colour/mono encoding) Image -> BGR array; raises on malformed data.
+    A bgr8 message is not copied: the array is a view of msg.data (the detectors only read it)."""
+    image = image_bridge.imgmsg_view(msg, 'bgr8')
     if image.ndim != 3 or image.shape[2] != 3 or image.shape[0] < 16 or image.shape[1] < 16:
         raise ValueError(f'unusable image {image.shape}')
     return image

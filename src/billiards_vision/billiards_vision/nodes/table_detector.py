@@ -4,10 +4,14 @@
 
 A full search at start and when the picture changes (detection.TableTracker),
 cheap checks in between; only the newest frame is processed, on a worker
-thread, so parameter services stay responsive.
+thread, so parameter services stay responsive. The table stands still: frames
+are looked at no more often than `max_check_rate` (the camera moving is seen
+within 1 / max_check_rate s), the others dropped on arrival, and a frame is
+read in place (no copy of its pixels).
 """
 from __future__ import annotations
 
+import time
 from typing import Optional
 
 from billiards_interfaces.msg import Table
@@ -20,7 +24,7 @@ from billiards_vision.ros.conversions import table_to_msg
 from billiards_vision.nodes.detector_base import DetectorNode, image_to_bgr
 from billiards_vision.ros.node_main import run_node
 from billiards_vision.ros.node_params import Param
-from billiards_vision.ros.qos import LATCHED_QOS, SENSOR_QOS
+from billiards_vision.ros.qos import LATCHED_QOS, NEWEST_FRAME_QOS
 from billiards_vision.table_geometry import TableGeometry
 
 NODE_PARAMS = [
@@ -31,6 +35,8 @@ NODE_PARAMS = [
           range=(0.0, 1.0)),
     Param('smoothing', 0.3, 'weight of a new search result in the corner average (1 = no smoothing)',
           range=(0.0, 1.0)),
+    Param('max_check_rate', 5.0, 'frames are checked at most this often [Hz]; the others are dropped',
+          range=(0.1, 1000.0)),
 ]
 
 
@@ -50,7 +56,17 @@ class TableDetectorNode(DetectorNode):
     def __init__(self, **kwargs):
         super().__init__('table_detector', TableParams, NODE_PARAMS, subscribe_table=False, **kwargs)
         self.pub = self.create_publisher(Table, 'table', LATCHED_QOS)
-        self.sub = self.create_subscription(Image, 'camera/image_raw', self.worker.submit, SENSOR_QOS)
+        self._last_submit = None
+        self.sub = self.create_subscription(Image, 'camera/image_raw', self._on_image, NEWEST_FRAME_QOS)
+
+    def _on_image(self, msg: Image) -> None:
+        now = time.monotonic()
+        with self._lock:
+            period = 1.0 / self.values['max_check_rate']
+        if self._last_submit is not None and 0.0 <= now - self._last_submit < period:
+            return
+        self._last_submit = now
+        self.worker.submit(msg)
 
     def check_values(self, values: dict) -> Optional[str]:
         return _check_geometry(values)

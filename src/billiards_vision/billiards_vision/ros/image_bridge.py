@@ -48,6 +48,20 @@ _CONVERSIONS = {
 
 def imgmsg_to_cv2(msg: Image, desired_encoding: str = 'passthrough') -> np.ndarray:
     """Image message -> HxW or HxWxC array (a copy, safe to modify)."""
+    return _to_array(msg, desired_encoding, copy=True)
+
+
+def imgmsg_view(msg: Image, desired_encoding: str = 'passthrough') -> np.ndarray:
+    """Image message -> array like `imgmsg_to_cv2`, but without copying the pixels when the
+    message already has the desired layout: a view of `msg.data` (row padding skipped by strides;
+    writable when msg.data is, as the array.array of a received message is). Use it where the
+    message is the caller's own (a subscription callback's) and the pixels are read, or written
+    on purpose (the overlay draws on it). A conversion (rgb8 -> bgr8, big-endian data) returns a
+    new array as `imgmsg_to_cv2` does. Always this module's conversion, with or without cv_bridge."""
+    return _to_array(msg, desired_encoding, copy=False)
+
+
+def _to_array(msg: Image, desired_encoding: str, copy: bool) -> np.ndarray:
     if msg.encoding not in ENCODINGS:
         raise CvBridgeError(f'unsupported image encoding {msg.encoding!r}')
     dtype, channels = ENCODINGS[msg.encoding]
@@ -57,12 +71,14 @@ def imgmsg_to_cv2(msg: Image, desired_encoding: str = 'passthrough') -> np.ndarr
         raise CvBridgeError('image has zero width or height')
     if msg.step < row_bytes:
         raise CvBridgeError(f'step {msg.step} is smaller than a row ({row_bytes} bytes)')
-    data = msg.data if isinstance(msg.data, (bytes, bytearray, memoryview)) else bytes(msg.data)
+    data = msg.data if isinstance(msg.data, (bytes, bytearray, memoryview, array.array)) else bytes(msg.data)
     buf = np.frombuffer(data, dtype=np.uint8)
     if buf.size < msg.step * msg.height:
         raise CvBridgeError(f'data holds {buf.size} bytes, expected step*height = {msg.step * msg.height}')
     rows = buf[:msg.step * msg.height].reshape(msg.height, msg.step)[:, :row_bytes]
-    image = rows.copy().view(dtype).reshape(msg.height, msg.width, channels)  # own, writable copy
+    if copy or dtype.itemsize > 1 and (msg.step % dtype.itemsize or not dtype.isnative):
+        rows = rows.copy()  # own, writable, aligned copy
+    image = rows.view(dtype).reshape(msg.height, msg.width, channels)
     image = image.astype(dtype.newbyteorder('='), copy=False)
     if channels == 1:
         image = image[:, :, 0]
@@ -105,8 +121,26 @@ def cv2_to_imgmsg(image: np.ndarray, encoding: str = 'passthrough', header=None)
     # 1080p, and free of the per-element checks ROS_PYTHON_CHECK_FIELDS=1 would run.
     data = array.array('B')
     data.frombytes(np.ascontiguousarray(image).data.cast('B'))
-    msg.data = data
+    set_data(msg, data)
     return msg
+
+
+def set_data(msg, data: array.array) -> None:
+    """msg.data = data without the copy the generated setter makes of an array.array when
+    field checks are off (it assigns `array.array('B', value)`); the message then shares `data`."""
+    msg.data = array.array('B')  # the setter's own checks on an empty array
+    try:
+        msg._data = data
+    except AttributeError:  # another message implementation: its setter, with its copy
+        msg.data = data
+    if msg.data is not data:
+        msg.data = data
+
+
+def new_data(size: int) -> array.array:
+    """An array.array('B') of `size` bytes (contents undefined), to write an outgoing image into
+    (np.frombuffer(...) of it) and hand to `set_data`: the pixels are written once."""
+    return array.array('B', bytes(size))
 
 
 def _generic_encoding(dtype: np.dtype, channels: int) -> str:

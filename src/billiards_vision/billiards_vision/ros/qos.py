@@ -3,7 +3,8 @@
 """QoS profiles of the graph (REP-2003).
 
 Images use sensor-data QoS (best effort, keep last 5): a late frame is worth
-less than the next one. Results are reliable; the table changes rarely and is
+less than the next one; subscribers that draw or check only the newest frame
+keep 1. Results are reliable; the table changes rarely and is
 latched (transient local) so late joiners get it at once.
 """
 from rclpy.qos import (DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy,
@@ -13,6 +14,12 @@ SENSOR_QOS = qos_profile_sensor_data
 RESULT_QOS = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=10,
                         reliability=ReliabilityPolicy.RELIABLE,
                         durability=DurabilityPolicy.VOLATILE)
+# A subscriber that only ever wants the newest frame (overlay, table check): depth 1, so a frame
+# it has not taken yet is replaced by the next one instead of queueing (no stale frames drawn
+# late, none taken only to be skipped).
+NEWEST_FRAME_QOS = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=1,
+                              reliability=ReliabilityPolicy.BEST_EFFORT,
+                              durability=DurabilityPolicy.VOLATILE)
 LATCHED_QOS = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=1,
                          reliability=ReliabilityPolicy.RELIABLE,
                          durability=DurabilityPolicy.TRANSIENT_LOCAL)

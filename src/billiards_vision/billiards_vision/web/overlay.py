@@ -85,9 +85,13 @@ class Scene:
                      paths=[([(x * k, y * k) for x, y in line], pocketed) for line, pocketed in self.paths])
 
 
-def draw(image: np.ndarray, scene: Scene) -> np.ndarray:
-    """A copy of `image` with the scene drawn on it; line widths scale with the image."""
-    out = image.copy() if image.ndim == 3 else cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+def draw(image: np.ndarray, scene: Scene, in_place: bool = False) -> np.ndarray:
+    """A copy of `image` with the scene drawn on it (`in_place`: drawn on `image` itself, a BGR
+    array, and returned); line widths scale with the image."""
+    if image.ndim == 3:
+        out = image if in_place else image.copy()
+    else:
+        out = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
     scale = max(1, round(out.shape[1] / 960))
     if scene.corners is not None:
         pts = np.round(np.asarray(scene.corners, np.float64).reshape(-1, 1, 2) * 16).astype(np.int32)

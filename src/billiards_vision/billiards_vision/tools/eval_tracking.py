@@ -12,6 +12,7 @@ Each scenario runs once to its end (random: --seeds seeds, break: --break-seeds 
   the tracker on it, and `evaluate --tracking` scores the file, i.e. the offline tools
   end to end (minutes per clip on a loaded 2-core machine); --ball-search runs the ball
   detector in full search every frame and/or incremental (as the live node does), side by side.
+  The detections are kept in --work; --replay with the same --work runs only the tracker on them.
 At 10 Hz (--every 3) the ground truth is scored on the frames that were processed.
 Prints one row per clip and run: id switches, IDF1, longest track without a ball, median
 relative speed error (> 0.2 m/s), pocketing events right / expected, shot start and
@@ -65,7 +66,7 @@ def track_truth(frames: list[dict], every: int, seed: int) -> list[dict]:
 
 
 def track_video(frames: list[dict], scenario: str, seed: int, every: int, work: Path,
-                search: str = 'full') -> list[dict]:
+                search: str = 'full', replay: bool = False) -> list[dict]:
     from . import process_video, simulate
     clip = work / f'{scenario}_{seed}'
     if not (clip / 'ground_truth.jsonl').exists():
@@ -75,8 +76,12 @@ def track_video(frames: list[dict], scenario: str, seed: int, every: int, work: 
             raise RuntimeError(f'simulate failed for {scenario} seed {seed}')
     video = next(p for p in (clip / 'video.mp4', clip / 'video.avi') if p.exists())
     out = clip / f'tracks_every{every}_{search}.jsonl'
-    if process_video.main([str(video), '--out', str(out), '--every', str(every), '--ball-search', search,
-                           '--quiet']):
+    dets = clip / f'detections_every{every}_{search}.jsonl'
+    if replay and dets.exists():
+        if process_video.main(['--replay', str(dets), '--out', str(out)]):
+            raise RuntimeError(f'process_video --replay failed on {dets}')
+    elif process_video.main([str(video), '--out', str(out), '--every', str(every), '--ball-search', search,
+                             '--detections', str(dets), '--quiet']):
         raise RuntimeError(f'process_video failed on {video}')
     return [json.loads(line) for line in out.read_text().splitlines()]
 
@@ -104,18 +109,22 @@ def main(argv=None) -> int:
     p.add_argument('--scenarios', nargs='+', default=list(SCENARIOS), choices=SCENARIOS)
     p.add_argument('--seeds', type=int, default=10, help='seeds of random (others: seed 0)')
     p.add_argument('--break-seeds', type=int, default=1, help='seeds of break (rack order, cue ball spot, aim)')
+    p.add_argument('--break-seed-from', type=int, default=0,
+                   help='first break seed (e.g. 20 with --break-seeds 30: held-out seeds 20-29)')
     p.add_argument('--detections', choices=('truth', 'video'), default='truth')
     p.add_argument('--ball-search', nargs='+', choices=('full', 'incremental'), default=['full'],
                    help='video mode: the ball detector\'s search, one run each (default %(default)s)')
     p.add_argument('--every', type=int, nargs='+', default=[1, 3])
     p.add_argument('--work', type=Path, default=None, help='folder for rendered clips (video mode)')
+    p.add_argument('--replay', action='store_true',
+                   help='video mode: run only the tracker on the detections an earlier run left in --work')
     p.add_argument('--json', type=Path, default=None, help='also write all rows here')
     args = p.parse_args(argv)
     work = args.work or Path(tempfile.mkdtemp(prefix='eval_tracking_'))
     rows = []
     for scenario in args.scenarios:
         seeds = {'random': args.seeds, 'break': args.break_seeds}.get(scenario, 1)
-        for seed in range(seeds):
+        for seed in range(args.break_seed_from if scenario == 'break' else 0, seeds):
             frames = scenario_truth(scenario, seed)
             runs = [(every, search) for every in args.every
                     for search in (args.ball_search if args.detections == 'video' else [None])]
@@ -123,7 +132,7 @@ def main(argv=None) -> int:
                 if args.detections == 'truth':
                     preds = track_truth(frames, every, seed)
                 else:
-                    preds = track_video(frames, scenario, seed, every, work, search)
+                    preds = track_video(frames, scenario, seed, every, work, search, args.replay)
                 gt = frames[::every]
                 tag = f'{every}' + (f'_{search}' if search else '')
                 path = work / f'{scenario}_{seed}_pred{tag}.jsonl'

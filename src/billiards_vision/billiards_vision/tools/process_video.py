@@ -9,10 +9,16 @@ ball and cue detection (the detector nodes' modules and settings) and the tracke
 "prediction": {...} | null, "table": {...} | null} (tracking/session.py). Stamps:
 the video's frame times, the image folder at --fps, the bag's header stamps.
 `evaluate --gt ground_truth.jsonl --pred FILE.jsonl --tracking` scores it.
+
+--detections FILE.jsonl also writes what the detectors found, one line a frame ({"frame", "stamp",
+"table": {"corners_px", "size_m", "long_side_horizontal"} | null, "balls": [Observation fields],
+"cue"}); `process_video --replay FILE.jsonl --out ...` runs only the tracker on such a file
+(seconds instead of the detectors' minutes, e.g. while changing the tracker).
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import os
@@ -29,7 +35,9 @@ from ..camera.image_folder import list_images
 from ..detection.cue import detect_cue
 from ..detection.incremental import IncrementalBallDetector, IncrementalParams
 from ..detection.params import DetectorParams
+from ..detection.table import TableDetection
 from ..detection.table_tracker import TableTracker
+from ..table_geometry import TableGeometry
 from ..tracking import params as tracking_params
 from ..tracking.session import TrackingSession
 from ..tracking.tracker import Observation
@@ -116,6 +124,7 @@ class Pipeline:
                                           float(table_cfg.get('change_threshold', 0.05)),
                                           float(table_cfg.get('smoothing', 0.3)))
         self.session = TrackingSession(*tracking_params.make(_section(config, 'tracker')))
+        self.detections: Optional[dict] = None    # the last step's detector output (--detections)
 
     def step(self, frame: int, image, stamp: float) -> dict:
         table, _ = self.table_tracker.update(image, stamp)
@@ -131,9 +140,29 @@ class Pipeline:
                        'confidence': float(found.confidence)}
         obs = [Observation(b.position_m[0], b.position_m[1], b.x, b.y, b.radius, b.type, b.number,
                            b.type_confidence, b.confidence) for b in balls if b.position_m is not None]
+        self.detections = {'frame': int(frame), 'stamp': float(stamp), 'table': None if table is None else {
+            'corners_px': table.corners_px.tolist(), 'size_m': [table.geometry.length, table.geometry.width],
+            'long_side_horizontal': bool(table.long_side_horizontal)},
+            'balls': [{k: v.item() if hasattr(v, 'item') else v for k, v in dataclasses.asdict(o).items()}
+                      for o in obs], 'cue': cue}
         record = self.session.step(frame, stamp, obs, cue)
         record['table'] = table.to_json() if table is not None else None
         return record
+
+
+def replay(lines, config: dict) -> Iterator[dict]:
+    """The tracker alone on detections written with --detections: the records process_video wrote."""
+    session = TrackingSession(*tracking_params.make(_section(config, 'tracker')))
+    for d in lines:
+        t = d.get('table')
+        table = None if t is None else TableDetection(t['corners_px'], TableGeometry(*t['size_m']),
+                                                      t['long_side_horizontal'])
+        if table is not None:
+            session.set_table(table.geometry, table.to_image)
+        obs = [Observation(**b) for b in d['balls']]
+        record = session.step(d['frame'], d['stamp'], obs, d.get('cue'))
+        record['table'] = table.to_json() if table is not None else None
+        yield record
 
 
 def _clean(value):
@@ -149,7 +178,7 @@ def _clean(value):
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='process_video', description=__doc__.split('\n')[0])
-    p.add_argument('input', help='video file, image folder or rosbag2')
+    p.add_argument('input', nargs='?', help='video file, image folder or rosbag2 (not with --replay)')
     p.add_argument('--params', help='YAML in the config/billiards.yaml format (detector and tracker sections)')
     p.add_argument('--out', required=True, help='output .jsonl, one line a frame')
     p.add_argument('--fps', type=float, default=30.0, help='frame rate of an image folder (default %(default)s)')
@@ -160,6 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help='incremental (re-search only where the picture changed, the node default) or full '
                         '(every frame); default: full_search_every_frame of --params')
     p.add_argument('--quiet', action='store_true', help='no progress bar')
+    p.add_argument('--detections', help='also write the detectors\' output here (.jsonl, one line a frame)')
+    p.add_argument('--replay', help='run only the tracker on a --detections file (no INPUT)')
     return p
 
 
@@ -168,6 +199,21 @@ def main(argv=None) -> int:
     if args.every < 1 or args.fps <= 0 or args.max_frames < 0:
         print('process_video: --every must be >= 1, --fps > 0, --max-frames >= 0', file=sys.stderr)
         return 2
+    if (args.input is None) == (args.replay is None):
+        print('process_video: give either INPUT or --replay FILE', file=sys.stderr)
+        return 2
+    if args.replay:
+        try:
+            config = load_config(args.params)
+            with open(args.replay, encoding='utf-8') as f:
+                records = list(replay((json.loads(line) for line in f if line.strip()), config))
+            with open(args.out, 'w', encoding='utf-8') as out:
+                out.writelines(json.dumps(_clean(r)) + '\n' for r in records)
+        except (OSError, ValueError, KeyError, TypeError, yaml.YAMLError) as exc:
+            print(f'process_video: {exc}', file=sys.stderr)
+            return 2
+        print(f'wrote {len(records)} frames to {args.out}')
+        return 0 if records else 1
     try:
         pipeline = Pipeline(load_config(args.params), args.ball_search)
     except (OSError, ValueError, yaml.YAMLError) as exc:
@@ -177,7 +223,9 @@ def main(argv=None) -> int:
     if total and args.max_frames:
         total = min(total, args.max_frames)
     written = 0
+    dets = None
     try:
+        dets = open(args.detections, 'w', encoding='utf-8') if args.detections else None
         with open(args.out, 'w', encoding='utf-8') as out:
             bar = tqdm(total=total, desc='process_video', unit='frame', disable=args.quiet)
             for k, (image, stamp) in enumerate(frames(args.input, args.fps)):
@@ -187,11 +235,16 @@ def main(argv=None) -> int:
                 if k % args.every:
                     continue
                 out.write(json.dumps(_clean(pipeline.step(k, image, stamp))) + '\n')
+                if dets is not None:
+                    dets.write(json.dumps(_clean(pipeline.detections)) + '\n')
                 written += 1
             bar.close()
     except (OSError, ValueError, SourceError) as exc:
         print(f'process_video: {exc}', file=sys.stderr)
         return 2
+    finally:
+        if dets is not None:
+            dets.close()
     print(f'wrote {written} frames to {args.out}')
     return 0 if written else 1
 

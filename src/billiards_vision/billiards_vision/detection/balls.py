@@ -35,9 +35,10 @@ from .table import TableDetection
 WORK_RADIUS_PX = 20.0
 # Balls smaller than SMALL_RADIUS_PX (640x480: ~6 px, 960x540: ~9 px) are searched in a copy scaled up to
 # UPSCALED_RADIUS_PX: on so coarse a pixel grid of votes, rays and masks, shadows and the table's spots
-# passed as dark balls and stripes, and balls of a rack merged (1280x720: 12.4 px, searched as it is).
-SMALL_RADIUS_PX = 12.0
-UPSCALED_RADIUS_PX = 14.0
+# passed as dark balls and stripes. (12 / 14 px also kept racks at 800x450 and 960x540 from merging, but
+# lost a cloth-hued ball in a blurred broadcast-look picture at 9.6 px: test_detect_classify.)
+SMALL_RADIUS_PX = 10.0
+UPSCALED_RADIUS_PX = 10.0
 # A face inside an incomplete or faint outline is cloth in a shadow below this share of non-cloth
 # chromaticity (measured: balls 0.85 and more at 640x480, 0.98 from 1280x720; shadows 0.54-0.63).
 SHADOW_FACE_MAX_FOREGROUND = 0.7

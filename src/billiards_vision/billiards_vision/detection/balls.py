@@ -33,12 +33,11 @@ from .table import TableDetection
 
 # Ball radius [px] the search works at: larger balls are searched for in a scaled-down copy.
 WORK_RADIUS_PX = 20.0
-# Balls smaller than SMALL_RADIUS_PX (640x480: ~6 px, 960x540: ~9 px) are searched in a copy scaled up to
-# UPSCALED_RADIUS_PX: on so coarse a pixel grid of votes, rays and masks, shadows and the table's spots
-# passed as dark balls and stripes. (12 / 14 px also kept racks at 800x450 and 960x540 from merging, but
-# lost a cloth-hued ball in a blurred broadcast-look picture at 9.6 px: test_detect_classify.)
-SMALL_RADIUS_PX = 10.0
-UPSCALED_RADIUS_PX = 10.0
+# ... and smaller ones (640x480: ~6 px, 960x540: ~9 px) in a copy scaled up to this: on so coarse a pixel
+# grid of votes, rays and masks, shadows and the table's spots passed as dark balls and stripes. (Up to
+# 14 px below 12 px also kept racks at 800x450 and 960x540 from merging, but lost a cloth-hued ball in a
+# blurred broadcast-look picture at 9.6 px: test_detect_classify.)
+MIN_WORK_RADIUS_PX = 10.0
 # A face inside an incomplete or faint outline is cloth in a shadow below this share of non-cloth
 # chromaticity (measured: balls 0.85 and more at 640x480, 0.98 from 1280x720; shadows 0.54-0.63).
 SHADOW_FACE_MAX_FOREGROUND = 0.7
@@ -185,10 +184,10 @@ def detect_balls(image_bgr: np.ndarray, table: TableDetection, params: BallParam
         cloth = table.cloth or estimate_cloth(image_bgr)
     r_mid = table.derived('radius_mid', lambda: float(table.ball_radius_px(
         table.corners_px.mean(axis=0, keepdims=True))[0])) * params.radius_scale
-    if SMALL_RADIUS_PX <= r_mid <= 1.25 * WORK_RADIUS_PX:
+    if MIN_WORK_RADIUS_PX <= r_mid <= 1.25 * WORK_RADIUS_PX:
         balls = _detect_balls_at_scale(image_bgr, table, params, cloth, centres_in, radius_ratio, known_type)
     else:
-        target = WORK_RADIUS_PX if r_mid > WORK_RADIUS_PX else UPSCALED_RADIUS_PX
+        target = WORK_RADIUS_PX if r_mid > WORK_RADIUS_PX else MIN_WORK_RADIUS_PX
         balls = _detect_balls_scaled(image_bgr, table, params, cloth, target / r_mid, centres_in, radius_ratio,
                                      known_type)
     for b in balls:

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from ..sim import SyntheticTable
+from .simulate import parse_resolution
 
 CLOTHS = ('teal', 'green', 'blue')
 
@@ -84,7 +85,7 @@ def _row(label, ms):
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog='bench_ball_cpu', description=__doc__.split('\n')[0])
     parser.add_argument('--old', type=Path, required=True, help='src/billiards_vision folder of the other code')
-    parser.add_argument('--size', default='1280x720')
+    parser.add_argument('--size', type=parse_resolution, default=(1280, 720), metavar='WxH')
     parser.add_argument('--frames', type=int, default=90, help='frames per scenario')
     parser.add_argument('--scenarios', nargs='+', default=['break', 'single_shot', 'cue_aiming', 'random'])
     parser.add_argument('--demo-frames', type=int, default=150, help='frames of the demo loop (0: none)')
@@ -92,7 +93,7 @@ def main(argv=None) -> int:
     parser.add_argument('--interval', type=float, default=2.0, help='scheduled full search [s] (scenarios)')
     parser.add_argument('--seed', type=int, default=11)
     args = parser.parse_args(argv)
-    size = tuple(int(v) for v in args.size.lower().split('x'))
+    size = args.size
     old = load_package(args.old)
     versions = {}
     for name, root in (('old', old.__name__), ('new', __package__.rsplit('.', 1)[0])):

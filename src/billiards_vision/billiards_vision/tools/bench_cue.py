@@ -26,6 +26,7 @@ from ..detection.incremental import IncrementalBallDetector, IncrementalParams
 from ..detection.params import DetectorParams
 from ..detection.table import detect_table
 from ..evaluation.scene import angle_diff_deg
+from .simulate import parse_resolution
 
 CLOTHS = ('teal', 'green', 'blue')
 SCENARIOS = ('cue_aiming', 'break', 'single_shot')
@@ -85,16 +86,12 @@ def _f(v, d=2):
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog='bench_cue', description=__doc__.split('\n')[0])
     parser.add_argument('--frames', type=int, default=90, help='frames per scenario')
-    parser.add_argument('--size', default='1280x720')
+    parser.add_argument('--size', type=parse_resolution, default=(1280, 720), metavar='WxH')
     parser.add_argument('--seed', type=int, default=11)
     parser.add_argument('--work-width', type=int, default=1280, help="cue_detector's work_width_px")
     parser.add_argument('--scenarios', nargs='+', default=list(SCENARIOS))
     args = parser.parse_args(argv)
-    try:
-        size = tuple(int(v) for v in args.size.lower().split('x'))
-        assert len(size) == 2 and min(size) >= 64
-    except (ValueError, AssertionError):
-        parser.error(f'--size {args.size!r} is not WIDTHxHEIGHT')
+    size = args.size
     print(f'cue, every frame (full) vs incremental, {size[0]}x{size[1]}, {args.frames} frames a scenario '
           '(CPU ms measured side by side in one loop)')
     print(f'{"scenario":22s} {"cpu full mean/p95":>18s} {"cpu inc mean/p95":>17s}  {"det full/inc":>12s} '

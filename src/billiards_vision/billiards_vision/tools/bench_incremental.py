@@ -27,6 +27,7 @@ from ..detection.incremental import IncrementalBallDetector, IncrementalParams
 from ..detection.params import DetectorParams
 from ..detection.table import detect_table
 from ..evaluation import score_detections
+from .simulate import parse_resolution
 
 CLOTHS = ('teal', 'green', 'blue')
 SCENARIOS = ('rack', 'break', 'single_shot', 'cluster', 'cue_aiming', 'random')
@@ -87,18 +88,14 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog='bench_incremental', description=__doc__.split('\n')[0])
     parser.add_argument('--frames', type=int, default=150, help='frames per scenario')
     parser.add_argument('--every', type=int, default=3, help='score every n-th frame')
-    parser.add_argument('--size', default='1280x720')
+    parser.add_argument('--size', type=parse_resolution, default=(1280, 720), metavar='WxH')
     parser.add_argument('--seed', type=int, default=11)
     parser.add_argument('--scenarios', nargs='+', default=list(SCENARIOS), choices=SCENARIOS)
     parser.add_argument('--json', help='write the results to this file')
     args = parser.parse_args(argv)
     if args.frames < 2 or args.every < 1:
         parser.error('--frames must be at least 2 and --every positive')
-    try:
-        size = tuple(int(v) for v in args.size.lower().split('x'))
-        assert len(size) == 2 and min(size) >= 64
-    except (ValueError, AssertionError):
-        parser.error(f'--size {args.size!r} is not WIDTHxHEIGHT')
+    size = args.size
     inc = IncrementalParams()
     results = [run(s, k, args.frames, args.every, size, args.seed, inc) for k, s in enumerate(args.scenarios)]
     print(f'balls, incremental vs full search on every frame, {size[0]}x{size[1]}, {args.frames} frames a scenario '

@@ -273,3 +273,19 @@ def test_shot_predictor_holds_its_prediction_through_detection_noise(monkeypatch
         frame(0.1, drift=0.0004 * k)
     assert len(calls) == 3
     assert frame(0.1, with_ball=False)['first_contact_id'] == -1 and len(calls) == 4
+
+
+def test_balls_pressed_against_a_cushion_do_not_stop_the_tracker():
+    """Two balls at rest seen overlapping, one touching the cushion (detections at the edge of the playing
+    surface), and a ball rolling at them: pushing the pair apart for the joint physics must keep both on
+    the table (it pushed one past the cushion and the physics raised ValueError: the live tracker died)."""
+    geometry = TableGeometry()
+    edge = geometry.width / 2 - BALL_RADIUS_M
+    still = [Observation(0.5, edge, type='solid', number=1, type_confidence=0.9),
+             Observation(0.5, edge - 1.6 * BALL_RADIUS_M, type='solid', number=2, type_confidence=0.9)]
+    tracker = Tracker(geometry=geometry)
+    for k in range(10):   # seen up to 0.1 m short of them: only the tracker's foresight meets them
+        t = k / 30
+        rolling = Observation(0.5, edge - 0.6 + 1.5 * t, type='cue', type_confidence=0.9)
+        tracker.update(t, still + [rolling])
+    assert len(tracker.confirmed()) == 3

@@ -74,15 +74,18 @@ def run_node(factory: Callable[[], Node], args: Optional[list] = None) -> int:
     node = executor = None
     code = 0
     try:
-        node = factory()
+        # Only the start-up's ValueError means bad parameters (exit 2: not restarted); one raised by a
+        # callback later is a crash (exit 1), which the graph and launch restart.
+        try:
+            node = factory()
+        except ValueError as exc:
+            print(f'[error] {exc}', file=sys.stderr)
+            return 2
         executor = rclpy.executors.SingleThreadedExecutor()
         executor.add_node(node)
         spin_until_shutdown(executor)
     except ExternalShutdownException:
         code = 0
-    except ValueError as exc:  # invalid parameters at start-up
-        print(f'[error] {exc}', file=sys.stderr)
-        code = 2
     finally:
         ignore_repeated_signals()
         if executor is not None:  # before the context goes: its guard conditions belong to the context

@@ -175,11 +175,12 @@ def _after_impact(f: BallFilter, var_v: float, since: float) -> None:
     f.P += var_v * np.kron(np.array([[r * r, r], [r, 1.0]]), np.eye(2))
 
 
-def _apart(pos: np.ndarray, passes: int = 4) -> np.ndarray:
+def _apart(pos: np.ndarray, limit: np.ndarray, passes: int = 4) -> np.ndarray:
     """Positions moved apart to at least a diameter: tracked balls at rest in a cluster overlap by
     their measurement noise, and the physics would solve each overlap as a long contact (seconds
-    of microsecond steps per frame)."""
-    pos = pos.copy()
+    of microsecond steps per frame). Every position stays within +-limit (the playing surface: a
+    ball against a cushion pushed past it is refused by the physics)."""
+    pos = np.clip(pos, -limit, limit)
     need = 2 * BALL_RADIUS_M + 1e-4
     for _ in range(passes):
         d = pos[:, None] - pos[None]
@@ -195,6 +196,7 @@ def _apart(pos: np.ndarray, passes: int = 4) -> np.ndarray:
             push = 0.5 * (need - norm) * n
             pos[a] -= push
             pos[b] += push
+        np.clip(pos, -limit, limit, out=pos)
     return pos
 
 
@@ -316,7 +318,7 @@ class Tracker:
             return False
         physics = TablePhysics(self.cushions.geometry, PhysicsParams(max_step_travel=BALL_RADIUS_M))
         limit = physics._half - BALL_RADIUS_M - 1e-6
-        start = _apart(np.array([np.clip(t.before[0], -limit, limit) for t in members]))
+        start = _apart(np.array([t.before[0] for t in members]), limit)
         for k, t in enumerate(members):
             physics.place(k, start[k])
             if t.moving:

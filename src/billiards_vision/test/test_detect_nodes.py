@@ -104,6 +104,12 @@ def test_ball_detector_node_publishes_balls():
         assert misses == 0 and false == 0
         assert all(b.position_valid for b in balls)
         assert sum(b.number == 0 for b in balls) == 1
+        # /diagnostics tells what the detection costs.
+        status = node.diagnostics()
+        values = {kv.key: kv.value for kv in status.values}
+        assert status.name == 'ball_detector' and int(values['processed']) >= 1
+        work_ms = float(values['work_ms_p50_p95'].split(' / ')[0])
+        assert work_ms > 0.0 and float(values['work_cpu_ms_p50_p95'].split(' / ')[0]) > 0.0
 
 
 def test_cue_detector_node_finds_the_stick():

@@ -83,6 +83,9 @@ class CueDetectorNode(DetectorNode):
         if image is not None:
             self.worker.submit((image, msg))
 
+    def item_stamp(self, item):
+        return super().item_stamp(item[0])
+
     def process(self, item) -> None:
         image_msg, balls_msg = item
         image = image_to_bgr(image_msg)

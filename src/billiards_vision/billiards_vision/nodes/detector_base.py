@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from typing import Callable, Optional
 
 import numpy as np
 from billiards_interfaces.msg import Table
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from rclpy.node import Node
 from sensor_msgs.msg import Image
 
@@ -17,7 +19,8 @@ from billiards_vision.ros import image_bridge
 from billiards_vision.detection.params import knobs, make_params
 from billiards_vision.ros.conversions import table_from_msg
 from billiards_vision.ros.node_params import Param, declare_parameters
-from billiards_vision.ros.qos import LATCHED_QOS
+from billiards_vision.ros.qos import LATCHED_QOS, RESULT_QOS
+from billiards_vision.ros.work_stats import WorkStats
 
 
 def params_from_knobs(cls, read_only: tuple = ()) -> list[Param]:
@@ -44,6 +47,9 @@ def _number_list(value) -> Optional[str]:
 
 WORKER_NICENESS = Param('worker_niceness', 5, 'the detection thread runs this much nicer than the rest (0..19): '
                         'with every core busy, capture and publishing go first', range=(0, 19), read_only=True)
+DIAGNOSTICS_PERIOD = Param('diagnostics_period_s', 2.0, 'seconds between /diagnostics messages with the rate, '
+                           'frame age, work time and skipped frames of the detection', range=(0.1, 3600.0),
+                           read_only=True)
 
 
 class LatestFrameWorker:
@@ -61,11 +67,13 @@ class LatestFrameWorker:
         self._item = None
         self._stopped = False
         self.busy = False
+        self.replaced = 0    # items dropped because a newer one came before the thread took them
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def submit(self, item) -> None:
         with self._cond:
+            self.replaced += self._item is not None
             self._item = item
             self._cond.notify()
 
@@ -111,20 +119,61 @@ class DetectorNode(Node):
     def __init__(self, name: str, params_cls, extra_params=(), subscribe_table: bool = True, **kwargs):
         super().__init__(name, **kwargs)
         self.params_cls = params_cls
-        self.values = declare_parameters(self, params_from_knobs(params_cls) + list(extra_params) + [WORKER_NICENESS],
-                                         on_change=self._on_change)
+        self.values = declare_parameters(self, params_from_knobs(params_cls) + list(extra_params)
+                                         + [WORKER_NICENESS, DIAGNOSTICS_PERIOD], on_change=self._on_change)
         reason = self.check_values(self.values)
         if reason:
             raise ValueError(reason)
         self._lock = threading.Lock()
         self.table = None
         self.apply_values(self.values)
-        self.worker = LatestFrameWorker(self.process, self._on_error, self.values['worker_niceness'])
+        self.work_stats = WorkStats()
+        self.worker = LatestFrameWorker(self._timed_process, self._on_error, self.values['worker_niceness'])
         if subscribe_table:
             self.table_sub = self.create_subscription(Table, 'table', self._on_table, LATCHED_QOS)
+        self.diag_pub = self.create_publisher(DiagnosticArray, '/diagnostics', RESULT_QOS)
+        self.create_timer(self.values['diagnostics_period_s'], self.publish_diagnostics)
 
     def check_values(self, values: dict) -> Optional[str]:
         return None
+
+    def item_stamp(self, item) -> Optional[float]:
+        """Capture stamp [s] of a worker item (an Image by default)."""
+        stamp = item.header.stamp
+        return stamp.sec + 1e-9 * stamp.nanosec
+
+    def _timed_process(self, item) -> None:
+        start, cpu = time.time(), time.thread_time()
+        self.process(item)
+        self.work_stats.record(self.item_stamp(item), start, time.time(), time.thread_time() - cpu)
+
+    def diagnostics(self) -> DiagnosticStatus:
+        """The work figures of the last few seconds as a DiagnosticStatus (WARN when no frame was processed)."""
+        s = self.work_stats.summary()
+        name = self.get_name()
+        idle = s['rate_hz'] <= 0.0
+
+        def ms(key):
+            return f'{s[key][0]:.1f} / {s[key][1]:.1f}'
+        status = DiagnosticStatus(name=name, hardware_id=name,
+                                  level=DiagnosticStatus.WARN if idle else DiagnosticStatus.OK,
+                                  message=f'no frame processed for {self.work_stats.window_s:.0f} s' if idle else
+                                  f"{s['rate_hz']:.1f} Hz, work {s['work_ms'][0]:.0f} ms, "
+                                  f"capture->result {s['latency_ms'][0]:.0f} ms (p50)")
+        status.values = [KeyValue(key='rate_hz', value=f"{s['rate_hz']:.2f}"),
+                         KeyValue(key='processed', value=str(s['processed'])),
+                         KeyValue(key='skipped', value=str(self.worker.replaced)),
+                         KeyValue(key='errors', value=str(s['errors'])),
+                         KeyValue(key='input_age_ms_p50_p95', value=ms('input_age_ms')),
+                         KeyValue(key='work_ms_p50_p95', value=ms('work_ms')),
+                         KeyValue(key='work_cpu_ms_p50_p95', value=ms('work_cpu_ms')),
+                         KeyValue(key='latency_ms_p50_p95', value=ms('latency_ms'))]
+        return status
+
+    def publish_diagnostics(self) -> None:
+        array = DiagnosticArray(status=[self.diagnostics()])
+        array.header.stamp = self.get_clock().now().to_msg()
+        self.diag_pub.publish(array)
 
     def apply_values(self, values: dict) -> None:
         self.params = make_params(self.params_cls, values)
@@ -145,6 +194,7 @@ class DetectorNode(Node):
             self.table = table_from_msg(msg)
 
     def _on_error(self, exc: Exception) -> None:
+        self.work_stats.errors += 1
         if not self.context.ok():
             return  # shutting down: the frame in flight cannot be published any more
         self.get_logger().warning(f'dropped a frame: {exc}', throttle_duration_sec=5.0)

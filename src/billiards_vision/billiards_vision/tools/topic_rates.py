@@ -9,7 +9,9 @@ Latency is arrival time (this machine's clock) minus header.stamp, which the
 camera driver sets at capture and every result copies from its image. Each
 topic is counted from its first message on, so discovery time does not lower
 the rate. Subscribing to /vision/image_annotated makes the overlay draw it, as
-a browser does.
+a browser does. `--diagnostics` also prints the last /diagnostics status of
+each node (the detectors' frame age, work time and skipped frames say where a
+slow topic loses its time).
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ import time
 
 import numpy as np
 import rclpy
+from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.executors import SingleThreadedExecutor
 from sensor_msgs.msg import Image
 
@@ -60,8 +63,10 @@ class Arrivals:
                 'latency_p95_ms': round(float(p95), 1), 'size': self.size}
 
 
-def measure(topics: list[str], seconds: float, first_timeout: float = 30.0) -> dict:
-    """{topic: summary}; each topic's window starts at its first message (or after first_timeout)."""
+def measure(topics: list[str], seconds: float, first_timeout: float = 30.0,
+            statuses: dict | None = None) -> dict:
+    """{topic: summary}; each topic's window starts at its first message (or after first_timeout).
+    With `statuses` (a dict) the last /diagnostics status of each name is put there too."""
     rclpy.init()
     node = rclpy.create_node('topic_rates')
     executor = SingleThreadedExecutor()
@@ -70,6 +75,11 @@ def measure(topics: list[str], seconds: float, first_timeout: float = 30.0) -> d
     for topic in topics:
         msg_type, qos = TOPICS[topic]
         node.create_subscription(msg_type, topic, arrivals[topic], qos)
+    if statuses is not None:
+        def on_diagnostics(msg):
+            for st in msg.status:
+                statuses[st.name] = {'message': st.message, **{kv.key: kv.value for kv in st.values}}
+        node.create_subscription(DiagnosticArray, '/diagnostics', on_diagnostics, RESULT_QOS)
     try:
         deadline = time.monotonic() + first_timeout
         while time.monotonic() < deadline and not all(a.times for a in arrivals.values()):
@@ -93,18 +103,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--topics', nargs='+', default=list(DEFAULT_TOPICS), choices=list(TOPICS), metavar='TOPIC',
                         help=f'topics to measure, of {", ".join(TOPICS)} (default: {" ".join(DEFAULT_TOPICS)})')
     parser.add_argument('--json', action='store_true', help='one JSON object instead of a table')
+    parser.add_argument('--diagnostics', action='store_true',
+                        help="also print each node's last /diagnostics status (JSON: key 'diagnostics')")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     if args.seconds <= 0:
         parser.error('--seconds must be > 0')
-    results = measure(args.topics, args.seconds)
+    statuses = {} if args.diagnostics else None
+    results = measure(args.topics, args.seconds, statuses=statuses)
     if args.json:
-        print(json.dumps(results))
+        print(json.dumps(dict(results, diagnostics=statuses) if args.diagnostics else results))
         return 0
     print(f'| topic | size | messages | rate Hz | stamp→arrival p50 ms | p95 ms |  ({args.seconds:g} s)')
     print('|---|---|---|---|---|---|')
     for topic, r in results.items():
         print(f"| `{topic}` | {r['size']} | {r['messages']} | {r['rate_hz']} | {r['latency_p50_ms']} | "
               f"{r['latency_p95_ms']} |")
+    for name, values in sorted((statuses or {}).items()):
+        print(f'{name}: ' + ', '.join(f'{k} {v}' for k, v in values.items()))
     return 0
 
 

@@ -80,3 +80,50 @@ def test_fast_ball_seen_with_a_wrong_type_does_not_jump_to_its_number_read_far_a
     assert d < R and eleven.id == ids[11], 'the fast ball jumped to a number misread far away'
     thirteen, d = track_near(tracker, *p13)
     assert d < R and thirteen.id == ids[13]
+
+
+def test_ball_at_rest_nothing_hit_takes_no_number_misread_far_away():
+    # 10 Hz. The 7 at rest alone; the 3 rolls past 0.14 m away. In one frame the 7 is missed and the 3's
+    # detection, 3 cm short of its prediction (slowed), reads 7. Nothing can have moved the 7 (no ball reached
+    # it, none touches it), so its track does not jump there and the 3 keeps its detection (before the rule:
+    # the 7's track took the 3's ball, break/31).
+    tracker = Tracker(geometry=TableGeometry())
+    seven = (0.99, 0.13)
+    three = np.array([1.3, 0.0])
+    v = np.array([-0.6, 0.0])
+    for k in range(4):
+        tracker.update(k * 0.1, [ball(*seven, 'solid', 7), ball(*three, 'solid', 3)])
+    ids = {t.number: t.id for t in tracker.confirmed()}
+    t = 0.3
+    for k in range(1, 6):
+        t += 0.1
+        tracker.update(t, [ball(*seven, 'solid', 7), ball(*(three + v * k * 0.1), 'solid', 3)])
+    t += 0.1
+    p3 = three + v * 6 * 0.1 + [0.03, 0.0]
+    tracker.update(t, [ball(*p3, 'solid', 7)])
+    moving, d = track_near(tracker, *p3)
+    assert d < R and moving.id == ids[3], 'the ball at rest took a number misread far away'
+    (still,) = [tr for tr in tracker.tracks if tr.id == ids[7]]
+    assert np.hypot(still.pos[0] - seven[0], still.pos[1] - seven[1]) < 0.005
+
+
+def test_ball_missed_rolling_on_past_a_side_pocket_is_not_pocketed():
+    # A ball rolls along the cushion past the side pocket's mouth, away from the pocket, with its heading
+    # slightly into the cushion; missed once there, it is not in the pocket (before the rule: pocketed, and
+    # seen again it became a new track).
+    tracker = Tracker(geometry=TableGeometry())
+    start = np.array([0.02, 0.58])
+    v = np.array([-0.45, 0.06])
+    for k in range(3):
+        tracker.update(k * DT, [ball(*start, 'solid', 5)])
+    (track,) = tracker.confirmed()
+    t = 2 * DT
+    for k in range(1, 10):
+        t += DT
+        if k != 6:                                       # missed once, ~0.08 m past the pocket
+            tracker.update(t, [ball(*(start + v * k * DT), 'solid', 5)])
+        else:
+            events = tracker.update(t, [])
+            assert not any(e['type'] == 'ball_pocketed' for e in events)
+    (again,) = tracker.confirmed()
+    assert again.id == track.id and again.state != 'pocketed'

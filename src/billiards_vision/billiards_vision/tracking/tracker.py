@@ -437,6 +437,14 @@ class Tracker:
             # at 10 Hz: the 12 barely moved, and a far ball with 12 misread took its track).
             locked |= np.array([not (t.moving or t.struck) and t.last_matched and t.confirmed for t in tracks]) & \
                 (inside & (mismatch == 0)).any(axis=1)
+            # Nor a ball at rest that nothing can have moved: not struck in the joint prediction and touching no other
+            # ball (in a rack or cluster an impact spreads unforeseen). Its number read far away is misread on another
+            # ball (break/31 at 10 Hz: the 7, missed once, took the 3 rolling past with 7 misread on it); a ball
+            # moved by the stick or a hand is still offered in the second round.
+            touching = np.array([any(o is not t and np.linalg.norm(o.pos - t.pos) < 2 * BALL_RADIUS_M + 0.005
+                                     for o in tracks) for t in tracks])
+            idle = np.array([not (t.moving or t.struck) for t in tracks]) & ~touching
+            gone = gone | idle[:, None]
             jump = same & ~inside & ~held & ~gone & ~locked[:, None] & (d_last <= reach[:, None])
             cost = np.where(jump, JUMP_COST + d_last / reach[:, None] + p.class_cost * mismatch, cost) \
                 - NUMBER_BONUS * same
@@ -685,6 +693,13 @@ class Tracker:
         # Heading as last seen (the prediction since may have reflected it off the jaw).
         heading = last - np.array(tr.history[-2][1:]) if len(tr.history) > 1 else tr.filter.vel
         toward = np.dot(heading, np.sign(self.cushions.pockets[k])) > 0      # out through that mouth
+        if toward and k in (1, 4):
+            # A side pocket: only if its line as last seen meets the cushion line within the mouth. A ball missed
+            # once as it rolls on past the mouth along the cushion is not in (break/27: the 5 was pocketed by one
+            # miss and came back as a new track).
+            side = np.sign(self.cushions.pockets[k][1])
+            ahead = max(self.cushions.limit[1] - side * last[1], 0.0) / abs(heading[1])
+            toward = abs(last[0] + heading[0] * ahead - self.cushions.pockets[k][0]) < mouth / 2 + BALL_RADIUS_M
         return k if d < mouth / 2 + 1.5 * BALL_RADIUS_M and toward else -1
 
     def _pocketed(self, tr: Track, pocket: int, stamp: float) -> None:

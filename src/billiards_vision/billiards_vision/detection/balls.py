@@ -33,11 +33,14 @@ from .table import TableDetection
 
 # Ball radius [px] the search works at: larger balls are searched for in a scaled-down copy.
 WORK_RADIUS_PX = 20.0
-# ... and smaller ones (640x480: ~6 px, 960x540: ~9 px) in a copy scaled up to this: on so coarse a pixel
-# grid of votes, rays and masks, shadows and the table's spots passed as dark balls and stripes. (Up to
-# 14 px below 12 px also kept racks at 800x450 and 960x540 from merging, but lost a cloth-hued ball in a
-# blurred broadcast-look picture at 9.6 px: test_detect_classify.)
-MIN_WORK_RADIUS_PX = 10.0
+# Balls smaller than SMALL_RADIUS_PX (800x450: ~8 px, 960x540: ~9 px) are searched in a copy scaled up to
+# UPSCALED_RADIUS_PX, and those below TINY_RADIUS_PX (640x480: ~6 px) in one at TINY_UPSCALED_RADIUS_PX: on so
+# coarse a pixel grid of votes, rays and masks, shadows and the table's spots passed as dark balls and stripes,
+# and touching balls of a rack made circles between them (1280x720: 12.4 px, searched as it is).
+SMALL_RADIUS_PX = 12.0
+UPSCALED_RADIUS_PX = 14.0
+TINY_RADIUS_PX = 7.0
+TINY_UPSCALED_RADIUS_PX = 10.0
 # A face inside an incomplete or faint outline is cloth in a shadow below this share of non-cloth
 # chromaticity (measured: balls 0.85 and more at 640x480, 0.98 from 1280x720; shadows 0.54-0.63).
 SHADOW_FACE_MAX_FOREGROUND = 0.7
@@ -184,12 +187,20 @@ def detect_balls(image_bgr: np.ndarray, table: TableDetection, params: BallParam
         cloth = table.cloth or estimate_cloth(image_bgr)
     r_mid = table.derived('radius_mid', lambda: float(table.ball_radius_px(
         table.corners_px.mean(axis=0, keepdims=True))[0])) * params.radius_scale
-    if MIN_WORK_RADIUS_PX <= r_mid <= 1.25 * WORK_RADIUS_PX:
+    if SMALL_RADIUS_PX <= r_mid <= 1.25 * WORK_RADIUS_PX:
         balls = _detect_balls_at_scale(image_bgr, table, params, cloth, centres_in, radius_ratio, known_type)
     else:
-        target = WORK_RADIUS_PX if r_mid > WORK_RADIUS_PX else MIN_WORK_RADIUS_PX
+        # faint_scale: see _detect_balls_at_scale.
+        if r_mid > WORK_RADIUS_PX:
+            target, faint_scale = WORK_RADIUS_PX, 1.0
+        elif r_mid >= TINY_RADIUS_PX:
+            target, faint_scale = UPSCALED_RADIUS_PX, r_mid / UPSCALED_RADIUS_PX
+        else:
+            # At 6 px the table's spots pass the faint look per pixel of the picture as faint stripes
+            # (owner table 640x480: 0 -> 4 false balls); per pixel of the copy at 10 px they do not.
+            target, faint_scale = TINY_UPSCALED_RADIUS_PX, 1.0
         balls = _detect_balls_scaled(image_bgr, table, params, cloth, target / r_mid, centres_in, radius_ratio,
-                                     known_type)
+                                     known_type, faint_scale)
     for b in balls:
         b.position_m = tuple(float(v) for v in table.to_table([[b.x, b.y]])[0])
     return balls
@@ -208,7 +219,8 @@ def measured_radius_ratio(balls: list, table: TableDetection, params: BallParams
 
 
 def _detect_balls_scaled(image_bgr, table: TableDetection, params: BallParams, cloth, scale: float,
-                         centres_in: Optional[tuple] = None, radius_ratio: Optional[float] = None, known_type=None):
+                         centres_in: Optional[tuple] = None, radius_ratio: Optional[float] = None, known_type=None,
+                         faint_scale: float = 1.0):
     """detect_balls on a copy scaled by `scale`; positions mapped back, types read at the picture's own size."""
     H, W = image_bgr.shape[:2]
     small = cv2.resize(image_bgr, (max(8, int(round(W * scale))), max(8, int(round(H * scale)))),
@@ -221,7 +233,8 @@ def _detect_balls_scaled(image_bgr, table: TableDetection, params: BallParams, c
     if centres_in is not None:
         bx0, by0, bx1, by1 = centres_in
         centres_in = ((bx0 + 0.5) * sx - 0.5, (by0 + 0.5) * sy - 0.5, (bx1 + 0.5) * sx - 0.5, (by1 + 0.5) * sy - 0.5)
-    balls = _detect_balls_at_scale(small, small_table, params, cloth, centres_in, radius_ratio)
+    balls = _detect_balls_at_scale(small, small_table, params, cloth, centres_in, radius_ratio,
+                                   faint_scale=faint_scale)
     for b in balls:
         b.x, b.y = (b.x + 0.5) / sx - 0.5, (b.y + 0.5) / sy - 0.5
         b.radius /= 0.5 * (sx + sy)
@@ -250,8 +263,13 @@ def type_in_box(image_bgr, balls, cloth, params: BallParams, origin, known_type=
 
 def _detect_balls_at_scale(image_bgr: np.ndarray, table: TableDetection, params: BallParams,
                            cloth: Optional[ClothModel], centres_in: Optional[tuple] = None,
-                           radius_ratio: Optional[float] = None, known_type=None) -> list[BallDetection]:
-    """Balls on the playing surface of `table`, at the picture's own scale."""
+                           radius_ratio: Optional[float] = None, known_type=None,
+                           faint_scale: float = 1.0) -> list[BallDetection]:
+    """Balls on the playing surface of `table`, at the picture's own scale.
+
+    `faint_scale`: the faint look's threshold is half the edge threshold times this: 1 / the upscale factor
+    when the picture is a copy scaled up whose faint outlines are judged per pixel of the original.
+    """
     H, W = image_bgr.shape[:2]
     r_corners = table.derived('corner_radii', lambda: table.ball_radius_px(table.corners_px)) * params.radius_scale
     pad = int(np.ceil(2.5 * r_corners.max()))
@@ -275,7 +293,15 @@ def _detect_balls_at_scale(image_bgr: np.ndarray, table: TableDetection, params:
     # Sensor noise makes edges everywhere: an outline must stand above the noise's own gradients,
     # measured on the cloth (most of the search area, so the median is the noise's).
     edge_floor = params.noise_edge_factor * float(np.median(mag[mask > 0]))
-    acc = _vote(mag, theta, rmap, mask.astype(bool), max(0.5 * params.edge_threshold, edge_floor))
+    # Faint outlines (votes, and the weak second look of refine) need half the edge threshold, per pixel of the
+    # picture as it came when this is a copy scaled up (faint_scale): the copy adds no detail, it spreads each
+    # edge over more pixels, so per its pixel a faint outline is that much fainter (a cloth-hued ball in a
+    # blurred picture at 9.6 px: outline support 0.94 at its own scale, 0.62 in a copy at 14 px judged per
+    # pixel of the copy, so lost). The full threshold stays per pixel of the copy: a weak outline must also be
+    # a near-perfect circle, a full one need not, and in racks below 720p weaker edges inside balls (stripe
+    # caps, a black ball against dark neighbours) then made circles between two balls.
+    faint = max(0.5 * params.edge_threshold * faint_scale, edge_floor)
+    acc = _vote(mag, theta, rmap, mask.astype(bool), faint)
     acc = cv2.GaussianBlur(acc, (0, 0), max(0.8, 0.15 * r_med))
     # Votes a full outline would give, for a relative peak threshold.
     full = 2 * np.pi * r_med * 2.0
@@ -300,7 +326,7 @@ def _detect_balls_at_scale(image_bgr: np.ndarray, table: TableDetection, params:
         if cloth is None:
             return np.zeros((h, w), np.float32)
         return _shade_map(cv2.cvtColor(roi, cv2.COLOR_BGR2HSV), cloth)
-    fit = refine(lab, shade, cand, r_pred, params, edge_floor, radius_ratio)
+    fit = refine(lab, shade, cand, r_pred, params, edge_floor, radius_ratio, faint)
     # Chromaticity of dark pixels (shadows) is noisy: judge it on a smoothed picture.
     fg = _chroma_foreground(cv2.GaussianBlur(roi, (0, 0), max(1.0, 0.12 * r_med)), cloth, params) \
         if cloth is not None else None

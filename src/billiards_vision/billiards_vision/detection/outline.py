@@ -292,14 +292,15 @@ def _fit_pass(radius, strength, cx, cy, r_pred, thr, fixed_r, shadow):
 
 
 def refine(lab, shade, cand, r_pred, params: BallParams, edge_floor: float = 0.0,
-           radius_ratio: Optional[float] = None):
+           radius_ratio: Optional[float] = None, faint_threshold: Optional[float] = None):
     """Ray-based sub-pixel refinement; returns per-candidate (cx, cy, r, support, residual, weak).
 
     The first pass fits centre and radius freely; the radius of the balls with a
     complete outline then fixes the radius for a second, centre-only fit, so a
     side lost in a shadow or against a neighbour cannot pull the centre. With fewer
     than three such balls (a crop) the ratio measured radius / predicted radius is
-    `radius_ratio` (the caller's, from the whole table), else 1.
+    `radius_ratio` (the caller's, from the whole table), else 1. `faint_threshold`: the edge
+    threshold of the second look at faint outlines (default half the edge threshold, or the noise floor).
     """
     cx, cy = cand[:, 0].astype(np.float64), cand[:, 1].astype(np.float64)
     out = np.zeros((len(cx), 6))   # cx, cy, r, support, residual, weak-outline flag
@@ -327,7 +328,8 @@ def refine(lab, shade, cand, r_pred, params: BallParams, edge_floor: float = 0.0
             # Dark balls on dark cloth (green on green, in a cushion's shade) have faint
             # outlines: they get a second look at half the edge threshold, flagged weak.
             todo = out[:, 3] < params.min_outline_support
-            thr[todo] = max(0.5 * params.edge_threshold, edge_floor)
+            thr[todo] = max(0.5 * params.edge_threshold, edge_floor) if faint_threshold is None \
+                else faint_threshold
             out[:, 5] = todo
             # Strong edges inside a faint ball (number circle, shadow) may have pulled
             # the free fit away: the second look starts again from the vote peak.

@@ -1,8 +1,11 @@
 # Copyright 2026 The billiards_vision authors
 # SPDX-License-Identifier: Apache-2.0
-"""The `evaluate` command: perfect self-scores, the report files, clear errors."""
+"""The `evaluate` and `eval_tracking` commands: perfect self-scores, the report files, clear errors."""
 import json
 
+import pytest
+
+from billiards_vision.tools import eval_tracking
 from billiards_vision.tools.evaluate import main
 
 
@@ -84,3 +87,15 @@ def test_missing_and_malformed_files_exit_nonzero(tmp_path, capsys):
                  '--tracking']) == 2
     assert '--tracking needs --gt' in capsys.readouterr().err
     assert not (tmp_path / 'metrics.json').exists()
+
+
+def test_eval_tracking_makes_its_work_folder_and_refuses_a_replay_without_one(tmp_path, capsys):
+    work, out = tmp_path / 'new' / 'work', tmp_path / 'rows.json'
+    assert eval_tracking.main(['--scenarios', 'single_shot', '--every', '3', '--work', str(work),
+                               '--json', str(out)]) == 0
+    assert work.is_dir()
+    rows = json.loads(out.read_text())
+    assert rows and rows[0]['id_switches'] == 0
+    with pytest.raises(SystemExit) as exc:
+        eval_tracking.main(['--detections', 'video', '--replay', '--work', str(tmp_path / 'missing')])
+    assert exc.value.code == 2 and '--replay needs --work' in capsys.readouterr().err

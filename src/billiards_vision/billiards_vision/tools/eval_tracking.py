@@ -120,7 +120,10 @@ def main(argv=None) -> int:
                    help='video mode: run only the tracker on the detections an earlier run left in --work')
     p.add_argument('--json', type=Path, default=None, help='also write all rows here')
     args = p.parse_args(argv)
+    if args.replay and (args.work is None or not args.work.is_dir()):
+        p.error('--replay needs --work, the folder an earlier video-mode run left its detections in')
     work = args.work or Path(tempfile.mkdtemp(prefix='eval_tracking_'))
+    work.mkdir(parents=True, exist_ok=True)
     rows = []
     for scenario in args.scenarios:
         seeds = {'random': args.seeds, 'break': args.break_seeds}.get(scenario, 1)

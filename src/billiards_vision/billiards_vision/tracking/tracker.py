@@ -45,6 +45,7 @@ BALL_RESTITUTION = PhysicsParams().ball_restitution
 YOUNG_SPEED = 4.0    # reach of a track not yet established [m/s]
 NUMBER_BONUS = 3.0   # association cost taken off when a detection reads the number a track has carried
 JUMP_COST = 2.0      # association cost of such a match outside the gate
+TOUCHING_M = 2 * BALL_RADIUS_M + 0.005   # centres closer than this: two balls touch (5 mm for measurement noise)
 BLUR_SPEED = 2.0     # above this speed [m/s] a ball is smeared and its type and number are often misread
 # Positions a stop is fitted to: the last 0.8 s (a slow collision the filter did not notice, further back, would
 # bias the fit late).
@@ -299,14 +300,14 @@ class Tracker:
             return True
         resting = [t for t in on if not t.moving]
         packed = {id(t) for t in resting if any(o is not t and np.linalg.norm(o.before[0] - t.before[0])
-                                                < 2 * BALL_RADIUS_M + 0.005 for o in resting)}
+                                                < TOUCHING_M for o in resting)}
         if max(float(np.hypot(*t.before[1])) for t in movers) < JOINT_GROUP_MIN_SPEED:
             # Only a fast ball spreads an impact through a group at rest (a break); a slow track pressed
             # into one made the physics solve soft contact after soft contact, seconds of one frame (the
             # node then missed its stop signal). Its group is met as one ball per touching cluster.
             kept = [t for t in resting if id(t) not in packed]
             for t in resting:
-                if id(t) in packed and all(np.linalg.norm(o.before[0] - t.before[0]) >= 2 * BALL_RADIUS_M + 0.005
+                if id(t) in packed and all(np.linalg.norm(o.before[0] - t.before[0]) >= TOUCHING_M
                                            for o in kept):
                     kept.append(t)
             resting = kept
@@ -375,7 +376,7 @@ class Tracker:
             if best is None:
                 continue
             t_hit, b = best
-            if any(o is not b and np.linalg.norm(o.pos - b.pos) < 2 * BALL_RADIUS_M + 0.005 for o in resting):
+            if any(o is not b and np.linalg.norm(o.pos - b.pos) < TOUCHING_M for o in resting):
                 continue   # a rack or cluster spreads the impact over many balls: not foreseeable here
             contact = p0 + v * t_hit
             n = (b.pos - contact) / max(np.linalg.norm(b.pos - contact), 1e-9)
@@ -441,7 +442,7 @@ class Tracker:
             # ball (in a rack or cluster an impact spreads unforeseen). Its number read far away is misread on another
             # ball (break/31 at 10 Hz: the 7, missed once, took the 3 rolling past with 7 misread on it); a ball
             # moved by the stick or a hand is still offered in the second round.
-            touching = np.array([any(o is not t and np.linalg.norm(o.pos - t.pos) < 2 * BALL_RADIUS_M + 0.005
+            touching = np.array([any(o is not t and np.linalg.norm(o.pos - t.pos) < TOUCHING_M
                                      for o in tracks) for t in tracks])
             idle = np.array([not (t.moving or t.struck) for t in tracks]) & ~touching
             gone = gone | idle[:, None]

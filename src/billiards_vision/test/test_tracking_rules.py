@@ -127,3 +127,27 @@ def test_ball_missed_rolling_on_past_a_side_pocket_is_not_pocketed():
             assert not any(e['type'] == 'ball_pocketed' for e in events)
     (again,) = tracker.confirmed()
     assert again.id == track.id and again.state != 'pocketed'
+
+
+def test_rack_ball_number_misread_in_the_break_frame_waits_for_the_next_frame():
+    # Two rack balls touching, the 3 and the 5. In the break frame the 3 is seen 3 cm off its spot with its number
+    # misread as 5, and the 5 far away with no number read. The 5's track would jump to the misread 5 (nearer the
+    # 3's spot than its own) and the 3's track take the far ball: the two ids swapped on one reading. Both wait
+    # for the next frame, where the numbers read decide (before the rule: swapped, break/24 and break/26).
+    tracker = Tracker(geometry=TableGeometry())
+    three, five = np.array([0.3, 0.1]), np.array([0.3 + 2 * R, 0.1])
+    for k in range(10):
+        tracker.update(k * DT, [ball(*three, 'solid', 3), ball(*five, 'solid', 5)])
+    ids = {t.number: t.id for t in tracker.confirmed()}
+    v3, v5 = np.array([-0.9, 0.3]), np.array([6.0, -3.0])
+    t = 10 * DT
+    tracker.update(t, [ball(*(three + v3 * DT), 'solid', 5), ball(*(five + v5 * DT), 'solid')])
+    moved = {tr.id for tr in tracker.confirmed() if np.linalg.norm(tr.pos - three - v3 * DT) < 0.01}
+    assert ids[5] not in moved, "the 5's track took the 3 on one misread number"
+    for k in (2, 3):
+        tracker.update(t + (k - 1) * DT, [ball(*(three + v3 * k * DT), 'solid', 3),
+                                          ball(*(five + v5 * k * DT), 'solid', 5)])
+        tr3, d = track_near(tracker, *(three + v3 * k * DT))
+        assert d < R and tr3.id == ids[3]
+        tr5, d = track_near(tracker, *(five + v5 * k * DT))
+        assert d < R and tr5.id == ids[5]

@@ -62,6 +62,10 @@ JOINT_SLICE_S = 0.01
 JOINT_MAX_EVENTS = 60   # collisions and cushion hits in one frame's joint prediction
 JOINT_BUDGET_S = 0.2    # CPU-time safety valve of one frame's joint prediction [s]
 JOINT_GROUP_MIN_SPEED = 1.0   # a group at rest is simulated whole only when a ball this fast moves [m/s]
+# Longest gap since a rack ball was seen over which its association may wait a frame (_defer_break): over a longer
+# one (10 Hz) the balls are spread far beyond the rack's spacing by the next frame, the spots decide nothing, and
+# waiting lost ids (break seeds 9 and 28 at 10 Hz: 0 -> 10 and 8 switches).
+DEFER_MAX_S = 0.05
 
 
 def _assign(cost: np.ndarray) -> list[tuple[int, int]]:
@@ -144,6 +148,7 @@ class Track:
     started: Optional[float] = None     # set when the track started moving in this frame
     px: tuple = (0.0, 0.0)
     struck: bool = False                # predicted to be hit by a moving ball in this frame
+    deferred: int = -1                  # detection frame whose association was deferred (see _defer_break)
     guessed: bool = False               # this frame's prediction is a foreseen collision's (uncertain)
     before: tuple = (None, None, 0.0)   # (position, velocity, dt) before this frame's prediction
 
@@ -425,7 +430,9 @@ class Tracker:
             # its number misread.
             # A ball at rest the joint physics saw struck is neither (a rack ball missed in the first frame after the
             # break, real detectors: it must still take its number read far away).
-            gone = np.array([t.pocket_hint[0] >= 0 or not (t.moving or t.last_matched or t.struck)
+            # A rack ball whose association was deferred in the last frame (_defer_break) is neither.
+            gone = np.array([t.pocket_hint[0] >= 0 or not (t.moving or t.last_matched or t.struck
+                                                           or t.deferred == self.frames - 1)
                              for t in tracks])[:, None]
             # Nor does a moving ball followed in the last frame that has a detection of its kind where it was
             # predicted: the far one is another ball with the number misread.
@@ -462,8 +469,13 @@ class Tracker:
             claim = (lost[:, None] & kinds | same & ~gone) & (d_last <= (p.gate_m + p.max_ball_speed * since)[:, None])
             doubtful = (mismatch >= 0.5) & (dist > 2 * BALL_RADIUS_M) & ~jump
             cost[doubtful & ((claim.sum(axis=0)[None, :] - claim) > 0)] = _FORBIDDEN
-            for i, j in _assign(cost):
-                if cost[i, j] < _FORBIDDEN:
+            first = [(i, j) for i, j in _assign(cost) if cost[i, j] < _FORBIDDEN]
+            for i, j in self._defer_break(first, jump, dist, touching):
+                tracks[i].deferred = self.frames
+                used_t.add(i)
+                used_o.add(j)
+            for i, j in first:
+                if i not in used_t and j not in used_o:
                     matches.append((tracks[i], obs[j], bool(dist[i, j] > gates[i])))
                     used_t.add(i)
                     used_o.add(j)
@@ -506,6 +518,28 @@ class Tracker:
         free_t = [t for i, t in enumerate(tracks) if i not in used_t]
         free_o = [j for j in range(len(obs)) if j not in used_o]
         return matches, free_t, free_o
+
+    def _defer_break(self, first, jump, dist, touching) -> list[tuple[int, int]]:
+        """First-round matches of a rack or cluster ball at rest by its number read far from its spot, on a detection
+        nearer the spot of another such ball that found no detection of its own in that round: in the frame a group
+        breaks, one misread number would decide between two balls against their positions (break/24 at 30 Hz: the
+        6 read as 2, and the 2's track took it 0.23 m away, 3 cm from the 6's spot; the 6's track took the 2 far
+        away). Both tracks and the detection wait for the next frame (the tracks coast at their spots, the
+        detection starts no track); there a number read again or the positions decide. Returns (track, detection)
+        pairs: the jumping track with the detection, and the other ball's track with it."""
+        tracks = self.tracks
+        rest = np.array([t.confirmed and not (t.moving or t.struck) for t in tracks]) & touching
+        settled = {i for i, _ in first}
+        out = []
+        for i, j in first:
+            if not (jump[i, j] and rest[i]) or self.t - tracks[i].t_last > DEFER_MAX_S:
+                continue
+            near = [k for k in range(len(tracks))
+                    if k != i and rest[k] and k not in settled and dist[k, j] < dist[i, j]]
+            if near:
+                k = min(near, key=lambda k: dist[k, j])
+                out += [(i, j), (k, j)]
+        return out
 
     def _fit_bonus(self, z: np.ndarray, gates: np.ndarray) -> np.ndarray:
         """[track, detection] log-likelihood ratio that the detection is the ball where the track's filter

@@ -35,7 +35,7 @@ from scipy.optimize import linear_sum_assignment
 
 from ..sim.physics import PhysicsParams, TablePhysics
 from ..table_geometry import BALL_RADIUS_M, TableGeometry
-from .filter import ROLLING_DECELERATION, BallFilter, Cushions
+from .filter import CUSHION_RESTITUTION, ROLLING_DECELERATION, BallFilter, Cushions
 from .identity import ClassVotes
 from .motion import fit_stop_time
 
@@ -50,6 +50,7 @@ BLUR_SPEED = 2.0     # above this speed [m/s] a ball is smeared and its type and
 # Positions a stop is fitted to: the last 0.8 s (a slow collision the filter did not notice, further back, would
 # bias the fit late).
 STOP_FIT_S = 0.8
+SHORT_TRAVEL_M = 0.009   # positions that moved less than this (3 sigma of the detections) do not fit a stop
 LEAVE_COST = 2.5     # association cost of leaving a track, or a detection, unmatched (each)
 # Share of predictions that are off (a collision or bounce not foreseen): a detection where a prediction put it,
 # within the filter's uncertainty, is that ball's by the likelihood ratio against one anywhere in the gate.
@@ -148,6 +149,8 @@ class Track:
     started: Optional[float] = None     # set when the track started moving in this frame
     px: tuple = (0.0, 0.0)
     struck: bool = False                # predicted to be hit by a moving ball in this frame
+    fitted_stop: Optional[float] = None   # the last stop time fitted with a good residual [s]
+    bounce_stop: tuple = (None, 0.0)    # (t_manoeuvre of a soft cushion bounce, stop time it leaves) [s]
     deferred: int = -1                  # detection frame whose association was deferred (see _defer_break)
     guessed: bool = False               # this frame's prediction is a foreseen collision's (uncertain)
     before: tuple = (None, None, 0.0)   # (position, velocity, dt) before this frame's prediction
@@ -604,6 +607,14 @@ class Tracker:
                     tr.manoeuvred = True
             if tr.manoeuvred or tr.bounced:
                 tr.t_manoeuvre = stamp
+            if tr.manoeuvred:
+                tr.fitted_stop = None           # fitted to the speed before a collision
+            elif tr.bounced and tr.fitted_stop is not None:
+                # A ball the fit had stopping soon bounced off a cushion: it loses the cushion's restitution and stops
+                # that much earlier than fitted (its positions since move less than their noise; see _check_stop).
+                t_b = stamp - 0.5 * tr.before[2]
+                if tr.fitted_stop > t_b:
+                    tr.bounce_stop = (stamp, t_b + CUSHION_RESTITUTION * (tr.fitted_stop - t_b))
         tr.votes.add(ob.type, ob.number, ob.type_confidence)
         tr.hits += 1
         tr.t_last = stamp
@@ -622,6 +633,7 @@ class Tracker:
         tr.filter.restart(z, v, p.measurement_sigma_m, max(1.0, float(np.hypot(*v))))
         tr.moving = True
         tr.t_manoeuvre = stamp
+        tr.fitted_stop = None
         # It started somewhere in the interval since it was last seen at rest.
         tr.started = stamp - since
         tr.history.clear()
@@ -769,7 +781,18 @@ class Tracker:
         if len(pts) >= 4:
             arr = np.array(pts)
             fit = fit_stop_time(arr[:, 0], arr[:, 1:], p.rolling_deceleration)
-        if fit is not None and fit[1] < 3 * p.measurement_sigma_m:
+        ok = fit is not None and fit[1] < 3 * p.measurement_sigma_m
+        if ok:
+            tr.fitted_stop = fit[0]
+        # A soft bounce off a cushion shortly before the ball stops (break/5: the 1 at 0.03 m/s, 0.25 s before it
+        # stopped): its positions since move less than their noise, a stop fitted to them came 2.3 frames late and
+        # its speed under still_speed called it stopped 4 frames early (it still rolls speed/deceleration, 0.3 s
+        # at 0.03 m/s). The stop the fit before the bounce foresaw, less the restitution, decides.
+        travel = np.linalg.norm(np.subtract(pts[-1][1:], pts[0][1:])) if pts else 0.0
+        if tr.bounce_stop[0] == tr.t_manoeuvre and travel < SHORT_TRAVEL_M:
+            if tr.bounce_stop[1] <= stamp:
+                self._stop(tr, max(tr.bounce_stop[1], tr.t_manoeuvre))
+        elif ok:
             if fit[0] <= stamp:
                 self._stop(tr, max(fit[0], tr.t_manoeuvre))
         elif speed < p.still_speed:

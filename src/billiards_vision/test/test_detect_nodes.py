@@ -97,6 +97,16 @@ def test_ball_detector_node_publishes_balls():
         table_pub.publish(table_to_msg(table, _image_msg(image).header))
         msg = _image_msg(image)
         assert _spin_until(executor, lambda: got, lambda: pub.publish(msg))
+        # A found table with its corners and homography left at zero (another tool's message, seen on a
+        # shared domain) crashed the node: it is dropped and the table held is kept.
+        held = node.table
+        table_pub.publish(Table(found=True, length_m=2.54, width_m=1.27))
+        end = time.monotonic() + 2.0
+        while time.monotonic() < end:
+            executor.spin_once(timeout_sec=0.05)
+        assert node.table is held
+        got.clear()
+        assert _spin_until(executor, lambda: got, lambda: pub.publish(msg))
         balls = got[-1].balls
         assert got[-1].header.stamp.sec == 1
         from billiards_vision.ros.conversions import balls_from_msg
@@ -152,3 +162,18 @@ def test_table_detector_checks_at_most_max_check_rate():
             node._on_image(msg)
             time.sleep(0.01)
         assert 4 <= len(submitted) <= 6        # the first at once, then one every 0.25 s
+
+
+def test_table_messages_no_table_can_come_from_are_refused_with_a_reason():
+    import pytest
+    image, _ = sim_frames('empty', 'teal', width=960, height=540)[0]
+    good = table_to_msg(detect_table(image, TableParams()), _image_msg(image).header)
+    assert table_from_msg(good) is not None
+    cases = {'no area': dict(corners_px=[0.0] * 8), 'not invertible': dict(homography=[0.0] * 9),
+             'not positive': dict(length_m=0.0), 'non-finite': dict(homography=[float('nan')] * 9)}
+    for reason, fields in cases.items():
+        bad = table_to_msg(detect_table(image, TableParams()), _image_msg(image).header)
+        for k, v in fields.items():
+            setattr(bad, k, v)
+        with pytest.raises(ValueError, match=reason):
+            table_from_msg(bad)

@@ -190,8 +190,13 @@ class DetectorNode(Node):
         return None
 
     def _on_table(self, msg: Table) -> None:
+        try:
+            table = table_from_msg(msg)
+        except ValueError as exc:   # numpy's LinAlgError included: keep the table held
+            self.get_logger().warning(f'dropped a table message: {exc}', throttle_duration_sec=5.0)
+            return
         with self._lock:
-            self.table = table_from_msg(msg)
+            self.table = table
 
     def _on_error(self, exc: Exception) -> None:
         self.work_stats.errors += 1

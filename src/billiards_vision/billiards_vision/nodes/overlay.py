@@ -34,6 +34,7 @@ from visualization_msgs.msg import Marker, MarkerArray
 from billiards_interfaces.msg import BallArray, CueStick, ShotPrediction, Table, TrackedBall, TrackedBallArray
 
 from billiards_vision.ros import image_bridge
+from billiards_vision.ros.conversions import table_from_msg
 from billiards_vision.ros.node_main import run_node
 from billiards_vision.ros.node_params import Param, declare_parameters
 from billiards_vision.web.overlay import (BallMark, NewestResults, Scene, TrackMark, ball_colour, draw,
@@ -87,6 +88,12 @@ class Overlay(Node):
         return None
 
     def _on_table(self, msg: Table):
+        if msg.found:
+            try:
+                table_from_msg(msg)   # the checks the detectors make; _to_image inverts its homography
+            except ValueError as exc:
+                self.get_logger().warning(f'dropped a table message: {exc}', throttle_duration_sec=5.0)
+                return
         self.table = msg if msg.found else None
         self._publish_markers()
 

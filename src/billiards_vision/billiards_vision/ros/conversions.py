@@ -45,11 +45,25 @@ def table_to_msg(table: Optional[TableDetection], header) -> Table:
 
 
 def table_from_msg(msg: Table) -> Optional[TableDetection]:
-    """The detector-side table of a Table message (None when not found)."""
+    """The detector-side table of a Table message (None when not found).
+
+    ValueError (with the reason) for a message no table can come from: corners that enclose no area
+    (a found table with its corners left at zero), a homography that is not invertible, no size.
+    """
     if not msg.found:
         return None
     corners = np.array(msg.corners_px, dtype=np.float64).reshape(4, 2)
     h = np.array(msg.homography, dtype=np.float64).reshape(3, 3)
+    if not (np.isfinite(corners).all() and np.isfinite(h).all()):
+        raise ValueError('table message with non-finite corners or homography')
+    (ax, ay), (bx, by) = corners[2] - corners[0], corners[3] - corners[1]
+    area = 0.5 * abs(ax * by - ay * bx)   # of the quadrilateral, from its diagonals
+    if area < 1.0:
+        raise ValueError(f'table corners enclose no area ({area:.3g} px^2): {corners.ravel().tolist()}')
+    if abs(np.linalg.det(h)) < 1e-12:
+        raise ValueError('table homography is not invertible')
+    if not (msg.length_m > 0 and msg.width_m > 0):
+        raise ValueError(f'table size {msg.length_m} x {msg.width_m} m is not positive')
     m = apply_homography(h, corners)
     horizontal = bool(abs(m[1, 0] - m[0, 0]) >= abs(m[1, 1] - m[0, 1]))
     bgr = np.uint8([[list(msg.cloth_bgr)]])

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """overlay: detections drawn where they are; rviz markers in the table frame."""
 
+import cv2
 import numpy as np
 import time
 
@@ -16,6 +17,12 @@ from billiards_vision.web.overlay import TABLE_BGR, BallMark, NewestResults, Sce
 from billiards_vision.nodes.overlay import Overlay
 from billiards_vision.ros.qos import LATCHED_QOS, RESULT_QOS, SENSOR_QOS
 from conftest import node_and_peer, wait_for
+
+# A table as table_detector sends it: corners and the pixel -> metres homography that goes with them.
+CORNERS_PX = [40., 30., 600., 30., 600., 330., 40., 330.]
+HOMOGRAPHY = cv2.getPerspectiveTransform(
+    np.float32(CORNERS_PX).reshape(4, 2),
+    np.float32([[-1.27, 0.635], [1.27, 0.635], [1.27, -0.635], [-1.27, -0.635]])).ravel().tolist()
 
 DOMAIN = 75
 
@@ -49,7 +56,7 @@ def test_node_publishes_annotated_image_and_markers():
         table_pub = peer.create_publisher(Table, 'table', LATCHED_QOS)
         balls_pub = peer.create_publisher(BallArray, 'balls', RESULT_QOS)
         stamp = peer.get_clock().now().to_msg()
-        table = Table(found=True, corners_px=[40., 30., 600., 30., 600., 330., 40., 330.], length_m=2.54,
+        table = Table(found=True, corners_px=CORNERS_PX, homography=HOMOGRAPHY, length_m=2.54,
                       width_m=1.27, pockets=[Pocket(kind=Pocket.KIND_CORNER, x_px=40., y_px=30., radius_px=8.,
                                                     position=Point(x=-1.27, y=0.635))])
         table.header.stamp = stamp
@@ -101,8 +108,7 @@ def test_annotated_stream_at_camera_rate_keeps_balls_when_the_detector_lags():
         image_pub = peer.create_publisher(Image, 'camera/image_raw', SENSOR_QOS)
         balls_pub = peer.create_publisher(BallArray, 'balls', RESULT_QOS)
         table_pub = peer.create_publisher(Table, 'table', LATCHED_QOS)
-        table = Table(found=True, corners_px=[40., 30., 600., 30., 600., 330., 40., 330.], length_m=2.54,
-                      width_m=1.27)
+        table = Table(found=True, corners_px=CORNERS_PX, homography=HOMOGRAPHY, length_m=2.54, width_m=1.27)
         table_pub.publish(table)
         rack = BallArray(balls=[Ball(x_px=100. + 30 * i, y_px=180., radius_px=10., type=Ball.TYPE_SOLID,
                                      number=1 + i % 7) for i in range(15)])

@@ -49,7 +49,9 @@ def test_markers_carry_track_ids_and_predicted_paths():
         tracks_pub = peer.create_publisher(TrackedBallArray, 'tracks', RESULT_QOS)
         pred_pub = peer.create_publisher(ShotPrediction, 'shot_prediction', RESULT_QOS)
         assert wait_for(lambda: tracks_pub.get_subscription_count() and pred_pub.get_subscription_count(), 10)
-        table = Table(found=True, length_m=2.54, width_m=1.27)
+        # The table's corners in this image (x_m = x/400 - 1.6, y_m = 0.9 - y/400) with its homography.
+        table = Table(found=True, length_m=2.54, width_m=1.27,
+                      corners_px=[132., 106., 1148., 106., 1148., 614., 132., 614.])
         table.homography = [1 / 400, 0, -1.6, 0, -1 / 400, 0.9, 0, 0, 1]
         table_pub.publish(table)
         pred = ShotPrediction(valid=True, cue_ball_id=4, first_contact_id=9)

@@ -9,9 +9,10 @@ so only the change detection can find what happened.
 import numpy as np
 
 from billiards_vision.detection.balls import BallDetection
+from billiards_vision.detection import incremental
 from billiards_vision.detection.incremental import IncrementalBallDetector, IncrementalParams, tile_rectangles
 from billiards_vision.detection.params import BallParams, TableParams
-from billiards_vision.detection.table import detect_table
+from billiards_vision.detection.table import DerivedArrays, detect_table
 from billiards_vision.sim import SyntheticTable
 
 from detect_helpers import match_balls
@@ -172,3 +173,46 @@ def test_scheduled_full_search_is_spread_over_frames_and_corrects_still_balls():
     first = steps.index(6)
     assert not any(clean[:steps.index(0)]), 'nothing corrected them before the spread search'
     assert all(clean[first:]), 'corrected after one round of bands and kept so'
+
+
+def test_derived_arrays_drop_the_least_recently_used_beyond_the_budget():
+    store = DerivedArrays(budget_bytes=3000)
+    made = []
+
+    def array(name):
+        made.append(name)
+        return np.zeros(1000, np.uint8)
+    for name in 'abc':
+        store.get(name, lambda: array(name))
+    store.get('a', lambda: array('again'))          # a hit, and now the most recently used
+    store.get('d', lambda: array('d'))              # over budget: b goes, not a
+    assert made == ['a', 'b', 'c', 'd'] and store.nbytes == 3000 and len(store) == 3
+    store.get('a', lambda: array('a2'))
+    store.get('b', lambda: array('b2'))
+    assert made[-1] == 'b2' and 'a2' not in made
+
+
+def test_crop_arrays_stay_within_their_budget_and_change_no_result(monkeypatch):
+    """The crops' radius maps and masks grew without bound (370 MB in 1500 demo frames at 720p).
+
+    With a budget so small that nearly every crop recomputes its arrays, every ball of a break comes
+    out the same as with the default budget: the shared store keeps crops' keys apart."""
+    default_budget = incremental.CROP_ARRAYS_BYTES
+
+    def run(budget):
+        monkeypatch.setattr(incremental, 'CROP_ARRAYS_BYTES', budget)
+        sim = SyntheticTable('break', 1280, 720, 30.0, seed=1)
+        detector = IncrementalBallDetector(BallParams(), IncrementalParams())
+        table, out, peak = None, [], 0
+        for frame in range(45):
+            image, _ = sim.next_frame()
+            table = table or detect_table(image, TableParams())
+            out.append([(b.x, b.y, b.radius, b.type, b.number) for b in detector.detect(image, table, frame / 30.0)])
+            store = detector._crop_arrays
+            assert store.nbytes <= budget or len(store) == 1
+            peak = max(peak, store.nbytes)
+        return out, peak, len(detector._crop_tables)
+    small, small_peak, crops = run(64 << 10)
+    default, default_peak, _ = run(default_budget)
+    assert crops >= 20 and default_peak > 4 * small_peak     # many crops, most arrays dropped
+    assert small == default

@@ -37,7 +37,7 @@ from .balls import BallDetection, type_in_box, detect_balls, measured_radius_rat
 from .classify import enforce_unique
 from .colors import estimate_cloth
 from .params import BallParams
-from .table import TableDetection
+from .table import DerivedArrays, TableDetection
 
 
 @dataclass
@@ -144,6 +144,10 @@ def shifted_table(table: TableDetection, dx: float, dy: float) -> TableDetection
                           table.cloth, table.confidence, table.manual)
 
 
+# Radius maps and masks of the crops searched (48 MB held the windows of still balls in the demo).
+CROP_ARRAYS_BYTES = 48 << 20
+
+
 class IncrementalBallDetector:
     """detect_balls for a stream of frames that searches only where the picture changed.
 
@@ -199,7 +203,11 @@ class IncrementalBallDetector:
             lay.sweep = np.argwhere(lay.tiles)
         self._ref = None
         self._sweep_pos = 0
-        self._crop_tables = {}
+        self._new_crops()
+
+    def _new_crops(self) -> None:
+        # Crop tables of one table share one byte budget for their derived arrays.
+        self._crop_tables, self._crop_arrays = {}, DerivedArrays(CROP_ARRAYS_BYTES)
 
     def _crop_table(self, table: TableDetection, x0: int, y0: int) -> TableDetection:
         # Changes come back to the same tiles: the shifted table (homography, pockets) is kept per crop corner.
@@ -207,7 +215,9 @@ class IncrementalBallDetector:
         if key not in self._crop_tables:
             if len(self._crop_tables) > 4096:
                 self._crop_tables.clear()
-            self._crop_tables[key] = shifted_table(table, x0, y0)
+            crop = shifted_table(table, x0, y0)
+            crop.share_derived(self._crop_arrays, key)
+            self._crop_tables[key] = crop
         return self._crop_tables[key]
 
     def _full(self, image, table, cells, t) -> list[BallDetection]:
@@ -256,7 +266,8 @@ class IncrementalBallDetector:
             if self._same_table(table, image.shape):
                 # The table detector smooths its corners: a new message a fraction of a pixel
                 # away keeps what was found (crops are cut again with the new homography).
-                self._table, self._crop_tables = table, {}
+                self._table = table
+                self._new_crops()
             else:
                 self._prepare(image, table)
         lay = self._layout

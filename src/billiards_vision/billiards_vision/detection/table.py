@@ -17,6 +17,7 @@
 """
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -26,6 +27,42 @@ import numpy as np
 from ..table_geometry import BALL_RADIUS_M, POCKET_CORNER, TableGeometry, apply_homography
 from .colors import ClothModel, cloth_mask, estimate_cloth
 from .params import TableParams
+
+
+def _nbytes(value) -> int:
+    if isinstance(value, tuple):
+        return sum(_nbytes(v) for v in value)
+    return int(getattr(value, 'nbytes', 64))
+
+
+class DerivedArrays:
+    """Arrays derived from a homography, the least recently used dropped beyond a byte budget.
+
+    A count limit is not enough: the ball search keeps a radius map and masks per crop window, and
+    windows around moving balls are new every frame, so a few hundred entries ran to 370 MB.
+    """
+
+    def __init__(self, budget_bytes: int = 48 << 20):
+        self.budget = int(budget_bytes)
+        self.nbytes = 0
+        self._items: OrderedDict = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, key, make):
+        item = self._items.get(key)
+        if item is not None:
+            self._items.move_to_end(key)
+            return item[0]
+        value = make()
+        size = _nbytes(value)
+        self._items[key] = (value, size)
+        self.nbytes += size
+        while self.nbytes > self.budget and len(self._items) > 1:
+            _, (_, dropped) = self._items.popitem(last=False)
+            self.nbytes -= dropped
+        return value
 
 
 @dataclass
@@ -45,8 +82,8 @@ class TableDetection:
     # (homography, its inverse): to_image runs four times per ball_radius_px call.
     _inverse: tuple = field(init=False, default=(None, None), repr=False, compare=False)
     # Arrays derived from the homography by other modules (the ball search's radius maps per window):
-    # (homography they belong to, {key: array}).
-    _derived: tuple = field(init=False, default=(None, None), repr=False, compare=False)
+    # (homography they belong to, DerivedArrays, key prefix when the store is shared by several tables).
+    _derived: tuple = field(init=False, default=(None, None, ()), repr=False, compare=False)
 
     def __post_init__(self):
         self.corners_px = np.asarray(self.corners_px, dtype=np.float64).reshape(4, 2)
@@ -86,13 +123,15 @@ class TableDetection:
 
     def derived(self, key, make):
         """make() computed once per homography and key (a crop searched again every frame reuses it)."""
-        h, cache = self._derived
-        if h is not self.homography or len(cache) > 256:
-            cache = {}
-            self._derived = (self.homography, cache)
-        if key not in cache:
-            cache[key] = make()
-        return cache[key]
+        h, store, prefix = self._derived
+        if h is not self.homography:
+            store, prefix = DerivedArrays(), ()
+            self._derived = (self.homography, store, prefix)
+        return store.get((prefix, key), make)
+
+    def share_derived(self, store: DerivedArrays, prefix: tuple) -> None:
+        """Keep derived arrays in `store` under keys starting with `prefix` (one budget for many crops)."""
+        self._derived = (self.homography, store, tuple(prefix))
 
     def scale_px(self, pts_px) -> np.ndarray:
         """Pixels per metre on the table plane at image points (geometric mean of the two axes)."""

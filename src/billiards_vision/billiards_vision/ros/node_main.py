@@ -23,6 +23,8 @@ from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 from rclpy.signals import SignalHandlerOptions
 
+from billiards_vision.ros.malloc import keep_image_buffers
+
 _stop = threading.Event()
 SPIN_PERIOD_S = 0.25  # longest a signal waits for the spin loop to notice it
 
@@ -70,6 +72,7 @@ def run_node(factory: Callable[[], Node], args: Optional[list] = None) -> int:
     calling rclpy.shutdown(); that code is returned so launch respawns it. Start-up
     errors (bad parameters) print the reason and return 2.
     """
+    keep_image_buffers()   # before the first frame: see ros.malloc
     init_with_orderly_shutdown(args if args is not None else sys.argv)
     node = executor = None
     code = 0

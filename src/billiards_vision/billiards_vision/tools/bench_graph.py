@@ -128,6 +128,8 @@ class Probe:
     def __init__(self):
         import rclpy
         from billiards_vision.ros.qos import LATCHED_QOS, RESULT_QOS, SENSOR_QOS
+        from billiards_vision.ros.malloc import keep_image_buffers
+        keep_image_buffers()   # as the nodes measured do (ros.malloc)
         rclpy.init(args=['bench_graph_probe'])
         self.rclpy = rclpy
         self.node = rclpy.create_node('bench_graph_probe')

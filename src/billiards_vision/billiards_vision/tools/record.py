@@ -29,6 +29,8 @@ from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
 
+from billiards_vision.ros.malloc import keep_image_buffers
+
 DEFAULT_TOPICS = ('/camera/image_raw/compressed', '/camera/camera_info', '/table', '/balls', '/cue', '/tracks',
                   '/events')
 OUR_PACKAGE = 'billiards_interfaces'
@@ -160,6 +162,7 @@ def main(argv=None) -> int:
     except FileNotFoundError as exc:
         print(f'record: {exc}', file=sys.stderr)
         return 2
+    keep_image_buffers()   # it takes every frame (ros.malloc)
     rclpy.init(args=['record'] + ros_args)
     signal.signal(signal.SIGTERM, lambda *_: rclpy.try_shutdown())
     recorder = Recorder(out, args.topics, store)

@@ -27,6 +27,7 @@ from rclpy.executors import SingleThreadedExecutor
 from sensor_msgs.msg import Image
 
 from billiards_interfaces.msg import BallArray, CueStick, ShotPrediction, Table, TrackedBallArray
+from billiards_vision.ros.malloc import keep_image_buffers
 from billiards_vision.ros.qos import LATCHED_QOS, RESULT_QOS, SENSOR_QOS
 
 TOPICS = {
@@ -67,6 +68,7 @@ def measure(topics: list[str], seconds: float, first_timeout: float = 30.0,
             statuses: dict | None = None) -> dict:
     """{topic: summary}; each topic's window starts at its first message (or after first_timeout).
     With `statuses` (a dict) the last /diagnostics status of each name is put there too."""
+    keep_image_buffers()   # a probe that takes every frame should cost what a node does (ros.malloc)
     rclpy.init()
     node = rclpy.create_node('topic_rates')
     executor = SingleThreadedExecutor()

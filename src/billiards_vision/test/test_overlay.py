@@ -173,3 +173,19 @@ def test_annotated_image_is_drawn_in_the_received_buffer():
             overlay.destroy_node()
     finally:
         rclpy.try_shutdown(context=ctx)
+
+
+def test_markers_built_only_while_someone_subscribes():
+    with node_and_peer(DOMAIN, lambda ctx: Overlay(context=ctx), 'overlay_marker_peer') as (overlay, peer):
+        sent = []
+        overlay.marker_pub.publish = sent.append      # what the overlay hands to rmw
+        balls = BallArray(balls=[Ball(x_px=200., y_px=150., radius_px=10., position=Point(x=0.1, y=0.2),
+                                      position_valid=True)])
+        balls.header.stamp = peer.get_clock().now().to_msg()
+        overlay._publish_markers()
+        assert sent == []
+        peer.create_subscription(MarkerArray, 'vision/markers', lambda m: None, RESULT_QOS)
+        assert wait_for(lambda: overlay.marker_pub.get_subscription_count() > 0, timeout=10)
+        overlay.balls = balls
+        overlay._publish_markers()
+        assert len(sent) == 1 and any(m.ns == 'balls' for m in sent[0].markers)

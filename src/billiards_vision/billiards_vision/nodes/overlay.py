@@ -183,6 +183,8 @@ class Overlay(Node):
         return m
 
     def _publish_markers(self):
+        if self.marker_pub.get_subscription_count() == 0:
+            return  # no rviz or recorder: building them cost the overlay CPU on every balls and tracks message
         markers = MarkerArray()
         clear = Marker(action=Marker.DELETEALL)
         clear.header.frame_id = self.params['table_frame_id']

@@ -37,7 +37,7 @@ from .balls import BallDetection, type_in_box, detect_balls, measured_radius_rat
 from .classify import enforce_unique
 from .colors import estimate_cloth
 from .params import BallParams
-from .table import DerivedArrays, TableDetection
+from .table import DERIVED_BYTES, DerivedArrays, TableDetection
 
 
 @dataclass
@@ -144,8 +144,8 @@ def shifted_table(table: TableDetection, dx: float, dy: float) -> TableDetection
                           table.cloth, table.confidence, table.manual)
 
 
-# Radius maps and masks of the crops searched (48 MB held the windows of still balls in the demo).
-CROP_ARRAYS_BYTES = 48 << 20
+# One budget for the radius maps and masks of all crops searched (a module name the tests can vary).
+CROP_ARRAYS_BYTES = DERIVED_BYTES
 
 
 class IncrementalBallDetector:

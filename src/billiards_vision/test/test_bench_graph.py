@@ -6,11 +6,13 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from billiards_interfaces.msg import BallArray
 from rclpy.serialization import serialize_message
 from sensor_msgs.msg import Image
 
-from billiards_vision.tools.bench_graph import _cpu_ticks, _descendants, _stamp
+from billiards_vision.tools.bench_graph import _cpu_ticks, _descendants, _stamp, parse_variant
 
 
 def test_stamp_is_read_from_the_raw_message():
@@ -33,3 +35,12 @@ def test_cpu_time_and_children_of_a_process():
         child.kill()
         child.wait()
     assert _cpu_ticks(child.pid) == 0
+
+
+def test_variants_name_parameters_per_node_and_refuse_what_they_cannot_start():
+    name, overrides = parse_variant('nice0:ball_detector.worker_niceness=0, cue_detector.worker_niceness=0')
+    assert name == 'nice0'
+    assert overrides == {'ball_detector': ['worker_niceness:=0'], 'cue_detector': ['worker_niceness:=0']}
+    for bad in ('nice0', ':ball_detector.x=1', 'v:ball_detector.x', 'v:no_such_node.x=1', 'v:ball_detector=1'):
+        with pytest.raises(ValueError):
+            parse_variant(bad)

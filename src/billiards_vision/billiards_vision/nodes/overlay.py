@@ -39,6 +39,7 @@ from billiards_vision.ros.node_main import run_node
 from billiards_vision.ros.node_params import Param, declare_parameters
 from billiards_vision.web.overlay import (BallMark, NewestResults, Scene, TrackMark, ball_colour, draw,
                                           results_text)
+from billiards_vision.ros.rate_gate import RateGate
 from billiards_vision.ros.qos import LATCHED_QOS, NEWEST_FRAME_QOS, RESULT_QOS, SENSOR_QOS
 from billiards_vision.table_geometry import BALL_RADIUS_M, BALL_TYPES, apply_homography
 
@@ -72,7 +73,7 @@ class Overlay(Node):
         self.table: Table | None = None
         self.balls: BallArray | None = None
         self.cue: CueStick | None = None
-        self.last_drawn = 0.0
+        self.draw_gate = RateGate()
         self.results = NewestResults()
         self.image_pub = self.create_publisher(Image, 'vision/image_annotated', SENSOR_QOS)
         self.marker_pub = self.create_publisher(MarkerArray, 'vision/markers', RESULT_QOS)
@@ -110,8 +111,7 @@ class Overlay(Node):
     def _on_image(self, msg: Image):
         if self.image_pub.get_subscription_count() == 0:
             return  # nobody watches: spend no CPU
-        now = time.monotonic()
-        if now - self.last_drawn < 1.0 / self.params['max_rate']:
+        if not self.draw_gate.ready(time.monotonic(), self.params['max_rate']):
             return
         try:
             # The received message is ours: its pixels are drawn on where they lie (no copy).
@@ -119,7 +119,6 @@ class Overlay(Node):
         except image_bridge.CvBridgeError as exc:
             self.get_logger().warning(f'dropping image: {exc}', throttle_duration_sec=5.0)
             return
-        self.last_drawn = now
         self.image_pub.publish(self.annotated(msg, image))
 
     def annotated(self, msg: Image, image: np.ndarray) -> Image:

@@ -25,6 +25,7 @@ from billiards_vision.nodes.detector_base import DetectorNode, image_to_bgr
 from billiards_vision.ros.node_main import run_node
 from billiards_vision.ros.node_params import Param
 from billiards_vision.ros.qos import LATCHED_QOS, NEWEST_FRAME_QOS
+from billiards_vision.ros.rate_gate import RateGate
 from billiards_vision.table_geometry import TableGeometry
 
 NODE_PARAMS = [
@@ -56,17 +57,14 @@ class TableDetectorNode(DetectorNode):
     def __init__(self, **kwargs):
         super().__init__('table_detector', TableParams, NODE_PARAMS, subscribe_table=False, **kwargs)
         self.pub = self.create_publisher(Table, 'table', LATCHED_QOS)
-        self._last_submit = None
+        self.check_gate = RateGate()
         self.sub = self.create_subscription(Image, 'camera/image_raw', self._on_image, NEWEST_FRAME_QOS)
 
     def _on_image(self, msg: Image) -> None:
-        now = time.monotonic()
         with self._lock:
-            period = 1.0 / self.values['max_check_rate']
-        if self._last_submit is not None and 0.0 <= now - self._last_submit < period:
-            return
-        self._last_submit = now
-        self.worker.submit(msg)
+            rate = self.values['max_check_rate']
+        if self.check_gate.ready(time.monotonic(), rate):
+            self.worker.submit(msg)
 
     def check_values(self, values: dict) -> Optional[str]:
         return _check_geometry(values)

@@ -4,6 +4,7 @@
 
     python -m billiards_vision.tools.bench_graph [--seconds 60] [--sizes 1280x720 1920x1080]
         [--sources synthetic://demo video] [--modes incremental full] [--video FILE] [--json FILE]
+        [--variant NAME:NODE.PARAM=VALUE,...]
 
 For every (source, size, mode) the node executables of the install space are
 started as separate processes with config/billiards.yaml (the camera at that
@@ -16,6 +17,8 @@ Subscriptions are raw (no deserialisation here): the stamp is read from the
 CDR bytes. camera/camera_info stands in for camera/image_raw (same stamp, one
 per frame). vision/image_annotated is subscribed as a viewer would, so the
 overlay draws. `video` is a clip rendered once with `simulate` (cached).
+`--variant` adds cases with parameters changed (e.g. a niceness), measured
+after the unchanged ones in the same run, as another column.
 """
 from __future__ import annotations
 
@@ -29,6 +32,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 
@@ -160,7 +164,23 @@ class Probe:
         self.rclpy.try_shutdown()
 
 
-def run_case(probe: Probe, source: str, size: tuple, mode: str, seconds: float, logdir: Path) -> dict:
+def parse_variant(text: str) -> tuple[str, dict]:
+    """'NAME:NODE.PARAM=VALUE,...' -> (NAME, {NODE: [PARAM:=VALUE, ...]}); raises ValueError with the reason."""
+    name, sep, body = text.partition(':')
+    if not sep or not name or not body:
+        raise ValueError(f'{text!r}: expected NAME:NODE.PARAM=VALUE[,...]')
+    overrides: dict = {}
+    for item in body.split(','):
+        key, eq, value = item.partition('=')
+        node, dot, param = key.strip().partition('.')
+        if not eq or not dot or not param or node not in NODES:
+            raise ValueError(f'{item!r}: expected NODE.PARAM=VALUE with NODE one of {", ".join(NODES)}')
+        overrides.setdefault(node, []).append(f'{param}:={value.strip()}')
+    return name, overrides
+
+
+def run_case(probe: Probe, source: str, size: tuple, mode: str, seconds: float, logdir: Path,
+             overrides: Optional[dict] = None, case: Optional[str] = None) -> dict:
     env = dict(os.environ)
     params = _params_file()
     procs = {}
@@ -177,6 +197,8 @@ def run_case(probe: Probe, source: str, size: tuple, mode: str, seconds: float, 
                 args += ['-p', f'full_search_every_frame:={"true" if mode == "full" else "false"}']
             if name == 'web_video_server':
                 args += ['-p', 'port:=0']
+            for value in (overrides or {}).get(name, []):
+                args += ['-p', value]
             log = open(logdir / f'{name}.log', 'w')
             procs[name] = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env,
                                            start_new_session=True)
@@ -219,7 +241,7 @@ def run_case(probe: Probe, source: str, size: tuple, mode: str, seconds: float, 
     reconnects = sum(1 for line in (logdir / 'camera_driver.log').read_text(errors='replace').splitlines()
                      if 'no frame for' in line or 'reconnect' in line.lower())
     machine = (busy1[0] - busy0[0]) / max(1, busy1[1] - busy0[1])
-    return {'source': source, 'size': f'{size[0]}x{size[1]}', 'mode': mode, 'seconds': elapsed,
+    return {'source': source, 'size': f'{size[0]}x{size[1]}', 'mode': case or mode, 'seconds': elapsed,
             'topics': topics, 'cpu_percent': {n: 100.0 * (ticks1[n] - ticks0[n]) / CLK_TCK / elapsed for n in pids},
             'machine_busy_percent': 100.0 * machine, 'cores': os.cpu_count(), 'camera_log_reconnect_lines': reconnects,
             'exited_early': dead, 'loadavg': Path('/proc/loadavg').read_text().split()[:3]}
@@ -268,10 +290,16 @@ def main(argv=None) -> int:
     parser.add_argument('--cache', type=Path, default=Path(tempfile.gettempdir()) / 'billiards_bench_graph',
                         help='where the rendered clip is kept')
     parser.add_argument('--json', type=Path, help='write all measurements to this file')
+    parser.add_argument('--variant', action='append', default=[], metavar='NAME:NODE.PARAM=VALUE,...',
+                        help='also measure every case with these parameters changed (repeatable)')
     parser.add_argument('--logs', type=Path, help='keep the nodes\' output in this folder (default: discarded)')
     args = parser.parse_args(argv)
     if args.seconds <= 0:
         parser.error('--seconds must be positive')
+    try:
+        variants = [('', {})] + [parse_variant(v) for v in args.variant]
+    except ValueError as exc:
+        parser.error(f'--variant {exc}')
     if _executable('camera_driver') is None:
         parser.error('node executables not found: run `make setup` and source scripts/ros-env.sh')
     sources = []
@@ -290,11 +318,14 @@ def main(argv=None) -> int:
             logs = args.logs or Path(tmp)
             for source in sources:
                 for size in args.sizes:
-                    for mode in args.modes:
-                        logdir = logs / f'{len(results)}_{Path(source).name}_{size[0]}x{size[1]}_{mode}'
-                        logdir.mkdir(parents=True, exist_ok=True)
-                        print(f'measuring {source} {size[0]}x{size[1]} {mode} ...', flush=True)
-                        results.append(run_case(probe, source, size, mode, args.seconds, logdir))
+                    for variant, overrides in variants:
+                        for mode in args.modes:
+                            label = f'{mode}+{variant}' if variant else mode
+                            logdir = logs / f'{len(results)}_{Path(source).name}_{size[0]}x{size[1]}_{label}'
+                            logdir.mkdir(parents=True, exist_ok=True)
+                            print(f'measuring {source} {size[0]}x{size[1]} {label} ...', flush=True)
+                            results.append(run_case(probe, source, size, mode, args.seconds, logdir, overrides,
+                                                    label))
     finally:
         probe.close()
     print(f'\nbench_graph: {os.cpu_count()} cores; the machine may be shared (see "whole machine")')

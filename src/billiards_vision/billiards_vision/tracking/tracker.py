@@ -475,10 +475,15 @@ class Tracker:
             doubtful = (mismatch >= 0.5) & (dist > 2 * BALL_RADIUS_M) & ~jump
             cost[doubtful & ((claim.sum(axis=0)[None, :] - claim) > 0)] = _FORBIDDEN
             first = [(i, j) for i, j in _assign(cost) if cost[i, j] < _FORBIDDEN]
-            for i, j in self._defer_break(first, jump, dist, touching):
+            deferred = self._defer_break(first, jump, dist, touching)
+            for n, (i, j) in enumerate(deferred):
                 tracks[i].deferred = self.frames
-                used_t.add(i)
                 used_o.add(j)
+                # The jumping track (first of each pair) waits for that detection only: its ball, seen elsewhere
+                # within reach, is still its own in the second round (break/24 at 30 Hz: the 2's track waited for
+                # the 6 read as 2, and the 8's track, its ball missed, took the 2 rolling off 0.26 m away).
+                if n % 2:
+                    used_t.add(i)
             for i, j in first:
                 if i not in used_t and j not in used_o:
                     matches.append((tracks[i], obs[j], bool(dist[i, j] > gates[i])))

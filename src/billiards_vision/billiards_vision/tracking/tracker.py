@@ -534,9 +534,10 @@ class Tracker:
         nearer the spot of another such ball that found no detection of its own in that round: in the frame a group
         breaks, one misread number would decide between two balls against their positions (break/24 at 30 Hz: the
         6 read as 2, and the 2's track took it 0.23 m away, 3 cm from the 6's spot; the 6's track took the 2 far
-        away). Both tracks and the detection wait for the next frame (the tracks coast at their spots, the
-        detection starts no track); there a number read again or the positions decide. Returns (track, detection)
-        pairs: the jumping track with the detection, and the other ball's track with it."""
+        away). The detection and the other ball's track wait for the next frame (the track coasts at its spot, the
+        detection starts no track); there a number read again or the positions decide. The jumping track waits for
+        that detection only (it may take another in the second round). Returns (track, detection) pairs: the
+        jumping track with the detection, and the other ball's track with it."""
         tracks = self.tracks
         rest = np.array([t.confirmed and not (t.moving or t.struck) for t in tracks]) & touching
         settled = {i for i, _ in first}

@@ -9,7 +9,8 @@
 For every (source, size, mode) the node executables of the install space are
 started as separate processes with config/billiards.yaml (the camera at that
 size and 30 fps; `full` sets ball_detector full_search_every_frame), like the
-launch file does. After a warm-up this process listens for `--seconds` and
+launch file does, at the priorities `make run` gives them (every node but the
+camera driver niced, `--nice`). After a warm-up this process listens for `--seconds` and
 reports per topic the rate and the capture->arrival latency (header stamp ->
 arrival here, both on this machine's clock), and per process the CPU share
 (from /proc/<pid>/stat, children such as the capture process included).
@@ -36,7 +37,7 @@ from typing import Optional
 
 import numpy as np
 
-from billiards_vision.tools.graph import GRAPH
+from billiards_vision.tools.graph import CAPTURE_NODE, GRAPH, NODE_NICE
 from billiards_vision.tools.simulate import parse_resolution
 
 NODES = tuple(name for name, _ in GRAPH)
@@ -180,7 +181,7 @@ def parse_variant(text: str) -> tuple[str, dict]:
 
 
 def run_case(probe: Probe, source: str, size: tuple, mode: str, seconds: float, logdir: Path,
-             overrides: Optional[dict] = None, case: Optional[str] = None) -> dict:
+             overrides: Optional[dict] = None, case: Optional[str] = None, nice: int = NODE_NICE) -> dict:
     env = dict(os.environ)
     params = _params_file()
     procs = {}
@@ -200,6 +201,8 @@ def run_case(probe: Probe, source: str, size: tuple, mode: str, seconds: float, 
             for value in (overrides or {}).get(name, []):
                 args += ['-p', value]
             log = open(logdir / f'{name}.log', 'w')
+            if nice and name != CAPTURE_NODE:
+                args = ['nice', '-n', str(nice)] + args     # nice execs the node: same pid
             procs[name] = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env,
                                            start_new_session=True)
             log.close()
@@ -290,6 +293,8 @@ def main(argv=None) -> int:
     parser.add_argument('--cache', type=Path, default=Path(tempfile.gettempdir()) / 'billiards_bench_graph',
                         help='where the rendered clip is kept')
     parser.add_argument('--json', type=Path, help='write all measurements to this file')
+    parser.add_argument('--nice', type=int, default=NODE_NICE, choices=range(0, 20), metavar='0..19',
+                        help=f'niceness of every node but {CAPTURE_NODE}, as `make run` gives (default {NODE_NICE})')
     parser.add_argument('--variant', action='append', default=[], metavar='NAME:NODE.PARAM=VALUE,...',
                         help='also measure every case with these parameters changed (repeatable)')
     parser.add_argument('--logs', type=Path, help='keep the nodes\' output in this folder (default: discarded)')
@@ -325,7 +330,7 @@ def main(argv=None) -> int:
                             logdir.mkdir(parents=True, exist_ok=True)
                             print(f'measuring {source} {size[0]}x{size[1]} {label} ...', flush=True)
                             results.append(run_case(probe, source, size, mode, args.seconds, logdir, overrides,
-                                                    label))
+                                                    label, args.nice))
     finally:
         probe.close()
     print(f'\nbench_graph: {os.cpu_count()} cores; the machine may be shared (see "whole machine")')

@@ -43,6 +43,7 @@ GRAPH = (
     ('web_video_server', 'billiards_vision.nodes.web_video_server'),
 )
 CAPTURE_NODE = 'camera_driver'  # keeps normal priority; every other node runs at --nice
+NODE_NICE = 5                   # default of --nice
 VIEWER_LOG = re.compile(r'serving image topics at (http://\S+)')  # web_video_server's start-up line
 
 
@@ -78,8 +79,9 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
                         help='leave a node out (repeatable)')
     parser.add_argument('--single-process', action='store_true',
                         help='run every node in this one process (one GIL) instead of one process per node')
-    parser.add_argument('--nice', type=int, default=5, choices=range(0, 20), metavar='0..19',
-                        help=f'niceness of every node but {CAPTURE_NODE}, so capture is never starved (default 5)')
+    parser.add_argument('--nice', type=int, default=NODE_NICE, choices=range(0, 20), metavar='0..19',
+                        help=f'niceness of every node but {CAPTURE_NODE}, so capture is never starved '
+                        f'(default {NODE_NICE})')
     ros_args = []
     if '--ros-args' in argv:
         i = argv.index('--ros-args')

@@ -204,21 +204,20 @@ def test_node_reads_the_frame_without_copies():
     from rclpy.serialization import deserialize_message, serialize_message
     from sensor_msgs.msg import Image
 
-    from billiards_vision.nodes.ball_detector import bgr_view
     from billiards_vision.nodes.detector_base import image_to_bgr
     from billiards_vision.ros import image_bridge
 
     sim = SyntheticTable('rack', 960, 540, 30.0, seed=1)
     image, _ = sim.next_frame()
     msg = deserialize_message(serialize_message(image_bridge.cv2_to_imgmsg(image, 'bgr8')), Image)
-    view = bgr_view(msg)
-    assert np.array_equal(view, image_to_bgr(msg)) and np.shares_memory(view, np.frombuffer(msg.data, np.uint8))
+    view = image_to_bgr(msg)
+    assert np.array_equal(view, image) and np.shares_memory(view, np.frombuffer(msg.data, np.uint8))
     # A read-only picture (bytes data) gives the same balls as an own copy.
     view.flags.writeable = False
     table = detect_table(image, TableParams())
     assert _key(detect_balls(view, table, BallParams())) == _key(detect_balls(image.copy(), table, BallParams()))
-    # Padded rows and other encodings go through image_to_bgr; a short buffer still raises.
+    # Other encodings are converted; a short buffer raises.
     rgb = image_bridge.cv2_to_imgmsg(image[:, :, ::-1].copy(), 'rgb8')
-    assert np.array_equal(bgr_view(rgb), image)
+    assert np.array_equal(image_to_bgr(rgb), image)
     with pytest.raises(Exception):
-        bgr_view(Image(height=10, width=10, encoding='bgr8', step=30, data=b'\x00' * 7))
+        image_to_bgr(Image(height=10, width=10, encoding='bgr8', step=30, data=b'\x00' * 7))

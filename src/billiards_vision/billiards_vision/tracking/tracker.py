@@ -69,6 +69,13 @@ JOINT_GROUP_MIN_SPEED = 1.0   # a group at rest is simulated whole only when a b
 DEFER_MAX_S = 0.05
 
 
+def _segments_cross(p0, p1, q0, q1) -> bool:
+    """The segments p0-p1 and q0-q1 cross (not just touch)."""
+    def side(a, b, c):
+        return float((b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]))
+    return side(p0, p1, q0) * side(p0, p1, q1) < 0 and side(q0, q1, p0) * side(q0, q1, p1) < 0
+
+
 def _assign(cost: np.ndarray) -> list[tuple[int, int]]:
     """Hungarian assignment in which a track or a detection may also stay unmatched (at LEAVE_COST each).
 
@@ -525,9 +532,38 @@ class Tracker:
                         matches.append((tracks[i], obs[j], True))
                         used_t.add(i)
                         used_o.add(j)
+            rack = {id(t) for t, r in zip(tracks, touching) if r and t.confirmed and not (t.moving or t.struck)}
+            matches = self._uncross(matches, rack)
         free_t = [t for i, t in enumerate(tracks) if i not in used_t]
         free_o = [j for j in range(len(obs)) if j not in used_o]
         return matches, free_t, free_o
+
+    @staticmethod
+    def _uncross(matches: list, rack: set) -> list:
+        """Two balls of a rack at rest that left their spots along crossing paths have traded detections: touching
+        balls burst apart, neither passes through the other's spot. Swapped back when that is shorter and at most
+        one of the two detections reads its track's number (break/29 at 10 Hz: the 13 read as 11, the 11 unread,
+        and the 11's track jumped across the 13's spot)."""
+        out = list(matches)
+        for a in range(len(out)):
+            for b in range(a + 1, len(out)):
+                (ta, oa, _), (tb, ob, _) = out[a], out[b]
+                if id(ta) not in rack or id(tb) not in rack:
+                    continue
+                pa, pb = ta.pos, tb.pos
+                za, zb = np.array([oa.x_m, oa.y_m]), np.array([ob.x_m, ob.y_m])
+                if min(np.linalg.norm(za - pa), np.linalg.norm(zb - pb)) < 2 * BALL_RADIUS_M:
+                    continue
+                if not _segments_cross(pa, za, pb, zb):
+                    continue
+                swapped = np.linalg.norm(zb - pa) + np.linalg.norm(za - pb)
+                if swapped >= np.linalg.norm(za - pa) + np.linalg.norm(zb - pb):
+                    continue
+                na, nb = ta.votes.number(min_weight=2.0, min_share=0.7), tb.votes.number(min_weight=2.0, min_share=0.7)
+                if na is not None and nb is not None and oa.number == na and ob.number == nb:
+                    continue   # both read: the numbers decide
+                out[a], out[b] = (ta, ob, True), (tb, oa, True)
+        return out
 
     def _defer_break(self, first, jump, dist, touching) -> list[tuple[int, int]]:
         """First-round matches of a rack or cluster ball at rest by its number read far from its spot, on a detection

@@ -54,6 +54,10 @@ class ClassVotes:
         kind = self.type()
         return best if kind in ('unknown', ball_type_of_number(best)) else None
 
+    def carried_number(self) -> Optional[int]:
+        """The number read often and consistently enough to be the ball's (evidence against other reads)."""
+        return self.number(min_weight=2.0, min_share=0.7)
+
     def confident_type(self, min_weight: float = 2.0, min_share: float = 0.8) -> Optional[str]:
         best, weight, share = self._best(self.types)
         return best if best is not None and weight >= min_weight and share >= min_share else None
@@ -72,7 +76,7 @@ class ClassVotes:
         fused = self.confident_type()
         if fused is not None and kind not in ('unknown', None) and kind != fused:
             cost += 1.0 - self.share(kind)
-        n = self.number(min_weight=2.0, min_share=0.7)
+        n = self.carried_number()
         if n is not None and number is not None and colour(number) != colour(n):
             cost += 0.7
         return cost

@@ -462,6 +462,8 @@ class Tracker:
             touching = np.array([any(o is not t and np.linalg.norm(o.pos - t.pos) < TOUCHING_M
                                      for o in tracks) for t in tracks])
             idle = np.array([not (t.moving or t.struck) for t in tracks]) & ~touching
+            # Balls of a rack or cluster at rest (what _defer_break and _uncross are about).
+            rack = np.array([t.confirmed and not (t.moving or t.struck) for t in tracks]) & touching
             gone = gone | idle[:, None]
             jump = same & ~inside & ~held & ~gone & ~locked[:, None] & (d_last <= reach[:, None])
             cost = np.where(jump, JUMP_COST + d_last / reach[:, None] + p.class_cost * mismatch, cost) \
@@ -480,15 +482,13 @@ class Tracker:
             doubtful = (mismatch >= 0.5) & (dist > 2 * BALL_RADIUS_M) & ~jump
             cost[doubtful & ((claim.sum(axis=0)[None, :] - claim) > 0)] = _FORBIDDEN
             first = [(i, j) for i, j in _assign(cost) if cost[i, j] < _FORBIDDEN]
-            deferred = self._defer_break(first, jump, dist, touching)
-            for n, (i, j) in enumerate(deferred):
-                tracks[i].deferred = self.frames
+            for i, k, j in self._defer_break(first, jump, dist, rack):
+                tracks[i].deferred = tracks[k].deferred = self.frames
                 used_o.add(j)
-                # The jumping track (first of each pair) waits for that detection only: its ball, seen elsewhere
-                # within reach, is still its own in the second round (break/24 at 30 Hz: the 2's track waited for
-                # the 6 read as 2, and the 8's track, its ball missed, took the 2 rolling off 0.26 m away).
-                if n % 2:
-                    used_t.add(i)
+                # The jumping track i waits for that detection only: its ball, seen elsewhere within reach, is
+                # still its own in the second round (break/24 at 30 Hz: the 2's track waited for the 6 read as 2,
+                # and the 8's track, its ball missed, took the 2 rolling off 0.26 m away).
+                used_t.add(k)
             for i, j in first:
                 if i not in used_t and j not in used_o:
                     matches.append((tracks[i], obs[j], bool(dist[i, j] > gates[i])))
@@ -530,8 +530,7 @@ class Tracker:
                         matches.append((tracks[i], obs[j], True))
                         used_t.add(i)
                         used_o.add(j)
-            rack = {id(t) for t, r in zip(tracks, touching) if r and t.confirmed and not (t.moving or t.struck)}
-            matches = self._uncross(matches, rack)
+            matches = self._uncross(matches, {id(t) for t, r in zip(tracks, rack) if r})
         free_t = [t for i, t in enumerate(tracks) if i not in used_t]
         free_o = [j for j in range(len(obs)) if j not in used_o]
         return matches, free_t, free_o
@@ -557,33 +556,31 @@ class Tracker:
                 swapped = np.linalg.norm(zb - pa) + np.linalg.norm(za - pb)
                 if swapped >= np.linalg.norm(za - pa) + np.linalg.norm(zb - pb):
                     continue
-                na, nb = ta.votes.number(min_weight=2.0, min_share=0.7), tb.votes.number(min_weight=2.0, min_share=0.7)
+                na, nb = ta.votes.carried_number(), tb.votes.carried_number()
                 if na is not None and nb is not None and oa.number == na and ob.number == nb:
                     continue   # both read: the numbers decide
                 out[a], out[b] = (ta, ob, True), (tb, oa, True)
         return out
 
-    def _defer_break(self, first, jump, dist, touching) -> list[tuple[int, int]]:
+    def _defer_break(self, first, jump, dist, rack) -> list[tuple[int, int, int]]:
         """First-round matches of a rack or cluster ball at rest by its number read far from its spot, on a detection
         nearer the spot of another such ball that found no detection of its own in that round: in the frame a group
         breaks, one misread number would decide between two balls against their positions (break/24 at 30 Hz: the
         6 read as 2, and the 2's track took it 0.23 m away, 3 cm from the 6's spot; the 6's track took the 2 far
         away). The detection and the other ball's track wait for the next frame (the track coasts at its spot, the
         detection starts no track); there a number read again or the positions decide. The jumping track waits for
-        that detection only (it may take another in the second round). Returns (track, detection) pairs: the
-        jumping track with the detection, and the other ball's track with it."""
+        that detection only (it may take another in the second round). `rack`: per track, a confirmed ball at
+        rest touching another. Returns (jumping track, other ball's track, detection) triples."""
         tracks = self.tracks
-        rest = np.array([t.confirmed and not (t.moving or t.struck) for t in tracks]) & touching
         settled = {i for i, _ in first}
         out = []
         for i, j in first:
-            if not (jump[i, j] and rest[i]) or self.t - tracks[i].t_last > DEFER_MAX_S:
+            if not (jump[i, j] and rack[i]) or self.t - tracks[i].t_last > DEFER_MAX_S:
                 continue
             near = [k for k in range(len(tracks))
-                    if k != i and rest[k] and k not in settled and dist[k, j] < dist[i, j]]
+                    if k != i and rack[k] and k not in settled and dist[k, j] < dist[i, j]]
             if near:
-                k = min(near, key=lambda k: dist[k, j])
-                out += [(i, j), (k, j)]
+                out.append((i, min(near, key=lambda k: dist[k, j]), j))
         return out
 
     def _fit_bonus(self, z: np.ndarray, gates: np.ndarray) -> np.ndarray:
@@ -612,7 +609,7 @@ class Tracker:
     @staticmethod
     def _same_number(tracks: list[Track], obs: list[Observation]) -> np.ndarray:
         """[track, detection]: the detection reads the number the confirmed track has carried (fused)."""
-        nums = [t.votes.number(min_weight=2.0, min_share=0.7) if t.confirmed else None for t in tracks]
+        nums = [t.votes.carried_number() if t.confirmed else None for t in tracks]
         # A number read on two detections of one frame is misread on one of them: evidence for neither.
         read = [o.number for o in obs if o.number is not None]
         nums = [n if read.count(n) == 1 else None for n in nums]
@@ -718,7 +715,7 @@ class Tracker:
             return None
         for tr in sorted(self.graveyard, key=lambda t: -t.t_pocketed):
             same = (ob.type == 'cue' and tr.type == 'cue') or \
-                (ob.number is not None and ob.number == tr.votes.number(min_weight=2.0, min_share=0.7))
+                (ob.number is not None and ob.number == tr.votes.carried_number())
             if same:
                 self.graveyard.remove(tr)
                 return tr

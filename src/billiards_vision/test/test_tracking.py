@@ -48,25 +48,44 @@ def test_random_shots_keep_identities_through_collisions():
     assert m['events']['ball_pocketed']['right_ball_and_pocket'] == m['events']['ball_pocketed']['n_gt']
 
 
-@pytest.mark.parametrize('seed', [0, 2, 4, 5, 6, 8, 9, 29])
+@pytest.mark.parametrize('seed', [0, 2, 4, 5, 6, 8, 9, 29, 42, 52, 53])
 def test_break_at_10hz_keeps_identities(seed):
     # Every third frame: balls move up to ~1 m between detections with collisions in between; the
     # joint physics prediction and the numbers read on the balls keep who is who. Seeds 5, 6, 8, 9:
     # a ball missed next to others (its track must not take a neighbour's detection), a number or
     # type misread on neighbours at once, a wrong number read far away. Seed 29: a rack ball's
     # number read on its neighbour, its own unread: the two tracks must not take paths that cross.
+    # 53: of several crossing pairs the one that shortens the paths most is undone first. 42: a number misread
+    # against two predictions that came true a frame after the break (the velocity's direction known better than
+    # its size). 52: rack balls that slide before they roll (the rolling-only prediction ran ahead).
     frames = scenario_truth('break', seed)
     m = score_tracking(frames[::3], tracks_as_predictions(track_truth(frames, 3, seed)))
     assert m['id_switches'] <= 1, m['id_switches']
     assert m['idf1'] >= 0.97
 
 
-def test_break_at_30hz_no_switch_when_a_misread_number_makes_a_rack_ball_wait():
-    # break/24: the 6 read as 2 in the frame the rack breaks; the 2's track waits for that detection, while its
-    # ball, rolling off, is still its own: the 8's track, its ball missed once, must not take it.
-    frames = scenario_truth('break', 24)
-    m = score_tracking(frames, tracks_as_predictions(track_truth(frames, 1, 24)))
+@pytest.mark.parametrize('seed', [24, 48, 60, 65, 73, 78])
+def test_break_at_30hz_keeps_identities(seed):
+    # 24: the 6 read as 2 in the frame the rack breaks; the 2's track waits for that detection, while its ball,
+    # rolling off, is still its own: the 8's track, its ball missed once, must not take it.
+    # 48, 65: a ball missed (slow, or fast and missed twice) whose number is misread on another ball too far from
+    # its prediction for any collision to have sent it there. 60: the rack takes a frame to show what the cue
+    # ball gave it, and the cue ball is slow by then: the rack balls' numbers read far off still count.
+    # 73: the joint prediction of the cue ball reaching the rack (a contact pair closing at 0.3 mm/s once looped
+    # in the physics, and the fallback let the cue ball pass through the rack). 78: a ball sliding after a
+    # collision lagged its rolling-only prediction, and a detection of it with its type misread went to another.
+    frames = scenario_truth('break', seed)
+    m = score_tracking(frames, tracks_as_predictions(track_truth(frames, 1, seed)))
     assert m['id_switches'] == 0, m['id_switches']
+
+
+def test_break_at_10hz_pockets_a_ball_whose_path_bends():
+    # break/10: the 2 slides into a side pocket on a path that bends; the filter's prediction lags 15 mm inside
+    # it and misses the mouth, its last step carried on goes in (without that: no pocketing, a track coasting 0.4 s).
+    frames = scenario_truth('break', 10)
+    m = score_tracking(frames[::3], tracks_as_predictions(track_truth(frames, 3, 10)))
+    pockets = m['events']['ball_pocketed']
+    assert pockets['right_ball_and_pocket'] == pockets['n_gt'] == 3 and not pockets['extra'], pockets
 
 
 def test_held_out_breaks_at_10hz_keep_identities():
@@ -298,3 +317,28 @@ def test_balls_pressed_against_a_cushion_do_not_stop_the_tracker():
         rolling = Observation(0.5, edge - 0.6 + 1.5 * t, type='cue', type_confidence=0.9)
         tracker.update(t, still + [rolling])
     assert len(tracker.confirmed()) == 3
+
+
+def test_filter_follows_a_ball_struck_without_spin_while_it_slides():
+    # A ball struck from rest (centre hit, or an object ball hit by another) slides before it rolls: the cloth slows
+    # it twenty times faster than rolling until it has lost 2/7 of its speed. The filter's prediction from the
+    # stun follows the simulator; the rolling-only prediction runs ahead (at 10 Hz it put two balls of a break
+    # on each other's detections).
+    from billiards_vision.sim.physics import TablePhysics
+    from billiards_vision.tracking.filter import BallFilter
+    physics = TablePhysics(TableGeometry())
+    physics.place(1, (-0.6, 0.0))
+    v0 = np.array([2.0, 0.5])
+    physics.strike(1, v0, follow=0.0)
+    stunned, rolling = BallFilter((-0.6, 0.0), 0.003), BallFilter((-0.6, 0.0), 0.003)
+    for f in (stunned, rolling):
+        f.x[2:] = v0
+    stunned.stun(0.0)
+    worst = {'stunned': 0.0, 'rolling': 0.0}
+    for _ in range(5):                      # 0.5 s in steps of 0.1 s, without measurements
+        physics.advance(0.1)
+        for name, f in (('stunned', stunned), ('rolling', rolling)):
+            f.predict(0.1, 0.2, None)
+            worst[name] = max(worst[name], float(np.linalg.norm(f.pos - physics.pos[1])))
+    assert worst['stunned'] < 0.005, worst
+    assert worst['rolling'] > 0.05, worst

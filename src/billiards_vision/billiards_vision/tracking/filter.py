@@ -4,7 +4,8 @@
 
 State [x, y, vx, vy]. The prediction uses the time between the two header stamps
 (any detection rate), slows a moving ball by the cloth's rolling resistance (the
-simulator's physics, so a coasting ball stops where a real one does) and reflects
+simulator's physics, so a coasting ball stops where a real one does), or by its
+sliding friction while a ball struck from rest still slides (`stun`), and reflects
 it off a cushion line unless it crosses inside a pocket mouth; the normal speed
 loses the cushion restitution as in sim/physics.py.
 """
@@ -17,6 +18,7 @@ from ..table_geometry import BALL_RADIUS_M, CORNER_POCKET_MOUTH_M, SIDE_POCKET_M
 
 _PHYS = PhysicsParams()
 ROLLING_DECELERATION = _PHYS.rolling_resistance * GRAVITY    # [m/s^2]
+SLIDING_DECELERATION = _PHYS.sliding_friction * GRAVITY      # [m/s^2] while the cloth rubs a ball not yet rolling
 CUSHION_RESTITUTION = _PHYS.cushion_restitution
 
 
@@ -103,6 +105,7 @@ class BallFilter:
     def __init__(self, xy, sigma_pos: float, sigma_vel: float = 0.5):
         self.x = np.array([xy[0], xy[1], 0.0, 0.0])
         self.P = np.diag([sigma_pos ** 2, sigma_pos ** 2, sigma_vel ** 2, sigma_vel ** 2])
+        self.slide_left = 0.0    # time the ball still slides before it rolls [s]
 
     @property
     def pos(self) -> np.ndarray:
@@ -117,7 +120,29 @@ class BallFilter:
         return float(np.hypot(self.x[2], self.x[3]))
 
     def predicted(self, dt: float, cushions: Cushions | None):
-        return drift(self.x[:2], self.x[2:], dt, cushions)
+        slide = min(dt, self.slide_left)
+        if slide <= 0:
+            return drift(self.x[:2], self.x[2:], dt, cushions)
+        pos, vel, bounced, pocket = drift(self.x[:2], self.x[2:], slide, cushions, SLIDING_DECELERATION)
+        if dt > slide and pocket < 0:
+            pos, vel, more, pocket = drift(pos, vel, dt - slide, cushions)
+            bounced = bounced + more
+        return pos, vel, bounced, pocket
+
+    def stun(self, elapsed: float) -> None:
+        """The ball was struck from rest `elapsed` [s] ago without spin: it slides until it has lost 2/7 of its
+        speed (the cloth spins it up), slowing by SLIDING_DECELERATION (sim/physics.py), then rolls."""
+        speed = self.speed
+        self.slide_left = max(2.0 * (speed + SLIDING_DECELERATION * elapsed) / (7.0 * SLIDING_DECELERATION)
+                              - elapsed, 0.0)
+
+    def spin(self) -> np.ndarray:
+        """The spin state of sim/physics.py (the velocity the ball would roll at) that leaves slide_left [s]."""
+        speed = self.speed
+        if speed <= 0:
+            return np.zeros(2)
+        rolling = max(speed - 3.5 * SLIDING_DECELERATION * self.slide_left, 0.0)
+        return self.x[2:] * (rolling / speed)
 
     def predict(self, dt: float, accel_sigma: float, cushions: Cushions | None):
         """Advance by dt; returns (bounced axes, pocket index or -1)."""
@@ -132,6 +157,7 @@ class BallFilter:
             # velocity the wrong way - metres per second after a corner at 10 Hz).
             F[axis, :] *= -1.0
             F[2 + axis, :] *= -CUSHION_RESTITUTION
+        self.slide_left = max(self.slide_left - dt, 0.0)
         q = accel_sigma ** 2
         G = np.array([[dt * dt / 2, 0], [0, dt * dt / 2], [dt, 0], [0, dt]])
         self.P = F @ self.P @ F.T + q * G @ G.T
@@ -155,7 +181,14 @@ class BallFilter:
         self.P = 0.5 * (self.P + self.P.T)
         return nis
 
-    def restart(self, z, velocity, sigma_pos: float, sigma_vel: float) -> None:
-        """Re-initialise after a manoeuvre (strike, collision): position measured, velocity from the jump."""
+    def restart(self, z, velocity, sigma_pos: float, sigma_vel: float, sigma_across: float | None = None) -> None:
+        """Re-initialise after a manoeuvre (strike, collision): position measured, velocity from the jump.
+        `sigma_across`: the velocity's uncertainty across its direction, when that is known better than its size."""
         self.x = np.array([z[0], z[1], velocity[0], velocity[1]], float)
         self.P = np.diag([sigma_pos ** 2, sigma_pos ** 2, sigma_vel ** 2, sigma_vel ** 2])
+        self.slide_left = 0.0
+        speed = float(np.hypot(velocity[0], velocity[1]))
+        if sigma_across is not None and speed > 1e-9:
+            u = np.array([velocity[0], velocity[1]]) / speed
+            n = np.array([-u[1], u[0]])
+            self.P[2:, 2:] = sigma_vel ** 2 * np.outer(u, u) + sigma_across ** 2 * np.outer(n, n)

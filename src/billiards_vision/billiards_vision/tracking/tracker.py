@@ -3,7 +3,7 @@
 """Multi-ball tracker in the `table` frame: identities, velocities, states and events. No ROS.
 
 Per detection frame (any rate: the time step comes from the stamps):
-1. every track is predicted to the frame's stamp (filter.py: rolling slow-down,
+1. every track is predicted to the frame's stamp (filter.py: sliding and rolling slow-down,
    cushion reflections, pocket mouths); when balls move, all of them also run together
    through the simulator's physics, and those it sees collide take its result;
 2. detections are assigned by the Hungarian method in two rounds. The first uses
@@ -32,10 +32,11 @@ from typing import Callable, Optional
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
+from scipy.sparse.csgraph import connected_components
 
 from ..sim.physics import PhysicsParams, TablePhysics
 from ..table_geometry import BALL_RADIUS_M, TableGeometry
-from .filter import CUSHION_RESTITUTION, ROLLING_DECELERATION, BallFilter, Cushions
+from .filter import CUSHION_RESTITUTION, ROLLING_DECELERATION, SLIDING_DECELERATION, BallFilter, Cushions, drift
 from .identity import ClassVotes
 from .motion import fit_stop_time
 
@@ -67,6 +68,15 @@ JOINT_GROUP_MIN_SPEED = 1.0   # a group at rest is simulated whole only when a b
 # one (10 Hz) the balls are spread far beyond the rack's spacing by the next frame, the spots decide nothing, and
 # waiting lost ids (break seeds 9 and 28 at 10 Hz: 0 -> 10 and 8 switches).
 DEFER_MAX_S = 0.05
+# How long a ball's speed counts for what it can set moving (_deviation_bound): a rack takes a frame to show
+# what the cue ball gave it, and the cue ball's speed after the impact is a fraction of it (break/60 at 30 Hz).
+SPEED_MEMORY_S = 0.2
+# Velocity uncertainty across its direction, as a share of that along it, of a ball that left its spot: its first
+# step gives the direction far better than the speed (it was struck somewhere in the interval), and with the round
+# uncertainty a prediction that came true counted for little (break/42 at 10 Hz: two rack balls swapped on a number
+# misread on one of them).
+START_ACROSS = 0.3
+HEADING_AGREE = np.radians(20.0)   # last step against the filter's velocity, for a pocket (_pocket_of)
 
 
 def _segments_cross(p0, p1, q0, q1) -> bool:
@@ -74,6 +84,33 @@ def _segments_cross(p0, p1, q0, q1) -> bool:
     def side(a, b, c):
         return float((b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]))
     return side(p0, p1, q0) * side(p0, p1, q1) < 0 and side(q0, q1, p0) * side(q0, q1, p1) < 0
+
+
+def _path_distances(start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """[i, j] shortest distance between the segments start[i]-end[i] and start[j]-end[j] (N x 2 each) [m]."""
+    def to_segments(x, a, b):
+        # [i, j]: distance from the point x[i] to the segment a[j]-b[j]
+        ab = b - a
+        den = np.maximum(np.einsum('jk,jk->j', ab, ab), 1e-18)
+        s = np.clip(np.einsum('ijk,jk->ij', x[:, None] - a[None], ab) / den, 0.0, 1.0)
+        return np.linalg.norm(a[None] + s[..., None] * ab[None] - x[:, None], axis=2)
+    ends = np.minimum(to_segments(start, start, end), to_segments(end, start, end))
+    out = np.minimum(ends, ends.T)
+
+    def side(a, b, c):
+        # [i, j]: which side of the line a[i]-b[i] the point c[j] is on
+        d = b - a
+        return d[:, None, 0] * (c[None, :, 1] - a[:, None, 1]) - d[:, None, 1] * (c[None, :, 0] - a[:, None, 0])
+    cross = (side(start, end, start) * side(start, end, end) < 0)
+    out[cross & cross.T] = 0.0
+    return out
+
+
+def _recent_speed(tr: 'Track', now: float) -> float:
+    """Fastest the track's detections moved between two of them in the last SPEED_MEMORY_S [m/s]."""
+    h = [e for e in tr.history if e[0] >= now - SPEED_MEMORY_S]
+    return max((np.hypot(b[1] - a[1], b[2] - a[2]) / (b[0] - a[0]) for a, b in zip(h, h[1:]) if b[0] > a[0]),
+               default=0.0)
 
 
 def _assign(cost: np.ndarray) -> list[tuple[int, int]]:
@@ -160,7 +197,8 @@ class Track:
     bounce_stop: tuple = (None, 0.0)    # (t_manoeuvre of a soft cushion bounce, stop time it leaves) [s]
     deferred: int = -1                  # detection frame whose association was deferred (see _defer_break)
     guessed: bool = False               # this frame's prediction is a foreseen collision's (uncertain)
-    before: tuple = (None, None, 0.0)   # (position, velocity, dt) before this frame's prediction
+    before: tuple = (None, None, 0.0, None)   # (position, velocity, dt, spin) before this frame's prediction
+    seen_vel: np.ndarray = field(default_factory=lambda: np.zeros(2))   # velocity at the last detection [m/s]
 
     @property
     def pos(self) -> np.ndarray:
@@ -285,7 +323,7 @@ class Tracker:
         p = self.params
         dt = stamp - tr.t_pred
         tr.bounced, tr.manoeuvred, tr.started, tr.struck, tr.guessed = [], False, None, False, False
-        tr.before = (tr.filter.x[:2].copy(), tr.filter.x[2:].copy(), max(dt, 0.0))
+        tr.before = (tr.filter.x[:2].copy(), tr.filter.x[2:].copy(), max(dt, 0.0), tr.filter.spin())
         if dt <= 0:
             return
         if not tr.moving:
@@ -338,7 +376,8 @@ class Tracker:
         for k, t in enumerate(members):
             physics.place(k, start[k])
             if t.moving:
-                physics.vel[k] = physics.spin[k] = t.before[1]     # rolling
+                physics.vel[k] = t.before[1]
+                physics.spin[k] = t.before[3]     # rolling, or still sliding after a stun (filter.stun)
         # In slices, with bounds on the collisions and on the time spent: a moving track pressed into a
         # group at rest makes the physics solve soft contact after soft contact (once over 5 s of one
         # callback, and the node missed its stop signal); past a bound the per-track prediction
@@ -360,6 +399,7 @@ class Tracker:
             if not physics.on_table[k] or id(t) in packed:
                 continue
             t.filter.x[:2], t.filter.x[2:] = physics.pos[k], physics.vel[k]
+            t.filter.slide_left = float(np.hypot(*(physics.vel[k] - physics.spin[k]))) / (3.5 * SLIDING_DECELERATION)
             _after_impact(t.filter, 0.25 * v0 * v0, horizon - when)
             t.guessed = True
             if not t.moving:
@@ -373,7 +413,7 @@ class Tracker:
         movers = [t for t in self.tracks if t.moving and t.confirmed]
         resting = [t for t in self.tracks if not t.moving and t.confirmed]
         for a in sorted(movers, key=lambda t: -t.filter.speed):
-            p0, v, dt = a.before
+            p0, v, dt, _ = a.before
             if dt <= 0 or not np.any(v):
                 continue
             best = None
@@ -400,6 +440,8 @@ class Tracker:
             a.filter.x[:2], a.filter.x[2:] = contact + (v - push) * rest, v - push
             _after_impact(a.filter, 0.25 * float(v @ v), rest)
             b.filter.x[:2], b.filter.x[2:] = b.pos + push * rest, push
+            # Struck without spin: it slides (filter.stun) from the impact on.
+            b.filter.slide_left = max(2.0 * float(np.hypot(*push)) / (7.0 * SLIDING_DECELERATION) - rest, 0.0)
             _after_impact(b.filter, 0.25 * float(v @ v), rest)
             b.struck = a.guessed = b.guessed = True
 
@@ -465,6 +507,10 @@ class Tracker:
             # Balls of a rack or cluster at rest (what _defer_break and _uncross are about).
             rack = np.array([t.confirmed and not (t.moving or t.struck) for t in tracks]) & touching
             gone = gone | idle[:, None]
+            # Nor any ball onto a detection further from its prediction than a collision with the fastest ball that
+            # can have touched it could have sent it (break/48 at 30 Hz: the 4, rolling at 0.17 m/s and missed,
+            # took the 6 with 4 misread on it 0.35 m away).
+            gone = gone | (dist > self._deviation_bound(stamp, gates)[:, None])
             jump = same & ~inside & ~held & ~gone & ~locked[:, None] & (d_last <= reach[:, None])
             cost = np.where(jump, JUMP_COST + d_last / reach[:, None] + p.class_cost * mismatch, cost) \
                 - NUMBER_BONUS * same
@@ -540,26 +586,67 @@ class Tracker:
         """Two balls of a rack at rest that left their spots along crossing paths have traded detections: touching
         balls burst apart, neither passes through the other's spot. Swapped back when that is shorter and at most
         one of the two detections reads its track's number (break/29 at 10 Hz: the 13 read as 11, the 11 unread,
-        and the 11's track jumped across the 13's spot)."""
+        and the 11's track jumped across the 13's spot). The swap that shortens the paths most goes first, and
+        again until none is left: a crossing of two guesses must not be undone through a third ball's path first
+        (break/53 at 10 Hz: the 2, read, lost its ball to the 7 whose own guess crossed the 14's)."""
         out = list(matches)
-        for a in range(len(out)):
-            for b in range(a + 1, len(out)):
-                (ta, oa, _), (tb, ob, _) = out[a], out[b]
-                if id(ta) not in rack or id(tb) not in rack:
-                    continue
-                pa, pb = ta.pos, tb.pos
-                za, zb = np.array([oa.x_m, oa.y_m]), np.array([ob.x_m, ob.y_m])
-                if min(np.linalg.norm(za - pa), np.linalg.norm(zb - pb)) < 2 * BALL_RADIUS_M:
-                    continue
-                if not _segments_cross(pa, za, pb, zb):
-                    continue
-                swapped = np.linalg.norm(zb - pa) + np.linalg.norm(za - pb)
-                if swapped >= np.linalg.norm(za - pa) + np.linalg.norm(zb - pb):
-                    continue
-                na, nb = ta.votes.carried_number(), tb.votes.carried_number()
-                if na is not None and nb is not None and oa.number == na and ob.number == nb:
-                    continue   # both read: the numbers decide
-                out[a], out[b] = (ta, ob, True), (tb, oa, True)
+
+        def gain(a, b):
+            (ta, oa, _), (tb, ob, _) = out[a], out[b]
+            if id(ta) not in rack or id(tb) not in rack:
+                return 0.0
+            pa, pb = ta.pos, tb.pos
+            za, zb = np.array([oa.x_m, oa.y_m]), np.array([ob.x_m, ob.y_m])
+            if min(np.linalg.norm(za - pa), np.linalg.norm(zb - pb)) < 2 * BALL_RADIUS_M:
+                return 0.0
+            if not _segments_cross(pa, za, pb, zb):
+                return 0.0
+            na, nb = ta.votes.carried_number(), tb.votes.carried_number()
+            if na is not None and nb is not None and oa.number == na and ob.number == nb:
+                return 0.0   # both read: the numbers decide
+            return float(np.linalg.norm(za - pa) + np.linalg.norm(zb - pb)
+                         - np.linalg.norm(zb - pa) - np.linalg.norm(za - pb))
+        for _ in range(len(out) ** 2):
+            best = max(((gain(a, b), a, b) for a in range(len(out)) for b in range(a + 1, len(out))), default=None)
+            if best is None or best[0] <= 0.0:
+                break
+            _, a, b = best
+            (ta, oa, _), (tb, ob, _) = out[a], out[b]
+            out[a], out[b] = (ta, ob, True), (tb, oa, True)
+        return out
+
+    def _deviation_bound(self, stamp: float, gates: np.ndarray) -> np.ndarray:
+        """Per track, the farthest its ball can be from its prediction [m]. A ball leaves its predicted path when
+        another hits it, and then by at most the sum of their speeds times the time since it was seen (equal
+        masses). Balls whose paths since they were seen come within touching (gates included) may have collided; a
+        chain of them (a rack) shares its fastest speed. The cue ball at rest may be struck by the stick at any
+        moment, at up to `max_ball_speed`; without a confirmed cue ball track, or for a tentative track, there is
+        no bound."""
+        p = self.params
+        tracks = self.tracks
+        n = len(tracks)
+        out = np.full(n, np.inf)
+        on = [i for i, t in enumerate(tracks) if t.confirmed]
+        if not any(tracks[i].type == 'cue' for i in on):
+            return out
+        since = np.array([max(stamp - t.t_last, 1e-3) for t in tracks])
+        start = np.array([t.history[-1][1:] if t.history else t.pos for t in tracks], float)
+        end = np.array([t.pos for t in tracks], float)
+        speed = np.zeros(n)
+        reach = gates.astype(float)
+        for i in on:
+            t = tracks[i]
+            if t.moving or t.struck:
+                # The filter's speed is an estimate: a margin for a ball just struck or slowing unforeseen.
+                speed[i] = 1.1 * max(t.filter.speed, _recent_speed(t, stamp)) + 0.1
+            elif t.type == 'cue':
+                speed[i] = p.max_ball_speed
+                reach[i] += speed[i] * since[i]
+        near = _path_distances(start[on], end[on]) <= 2 * BALL_RADIUS_M + reach[on][:, None] + reach[on][None]
+        _, group = connected_components(near, directed=False)
+        fastest = np.zeros(len(on))
+        np.maximum.at(fastest, group, speed[on])
+        out[on] = 2 * BALL_RADIUS_M + (speed[on] + fastest[group]) * since[on]
         return out
 
     def _defer_break(self, first, jump, dist, rack) -> list[tuple[int, int, int]]:
@@ -647,6 +734,11 @@ class Tracker:
                     f.P[2:, 2:] += np.eye(2) * 4.0
                     f.update(z, p.measurement_sigma_m)
                     tr.manoeuvred = True
+                if f.speed > p.max_ball_speed:
+                    # A collision foreseen just before the frame makes a position error nearly all velocity error
+                    # (_after_impact): past any ball's speed (once 44 m/s), the detections' displacement decides.
+                    f.restart(z, (z - last) / since, p.measurement_sigma_m, 1.0)
+                    tr.manoeuvred = True
             if tr.manoeuvred or tr.bounced:
                 tr.t_manoeuvre = stamp
             if tr.manoeuvred:
@@ -665,6 +757,7 @@ class Tracker:
         tr.last_matched = True
         tr.pocket_hint = (-1, 0.0)
         tr.history.append((stamp, ob.x_m, ob.y_m))
+        tr.seen_vel = tr.filter.vel.copy()
         tr.px = (ob.x_px, ob.y_px)
         tr.trail.append(tr.px)
 
@@ -672,7 +765,10 @@ class Tracker:
         """A ball at rest was found away from its spot: it was struck since the last frame."""
         p = self.params
         v = (z - tr.rest_pos) / since
-        tr.filter.restart(z, v, p.measurement_sigma_m, max(1.0, float(np.hypot(*v))))
+        sigma = max(1.0, float(np.hypot(*v)))
+        tr.filter.restart(z, v, p.measurement_sigma_m, sigma, START_ACROSS * sigma)
+        # Struck somewhere in the interval: half of it is the best guess of how long it has slid.
+        tr.filter.stun(0.5 * since)
         tr.moving = True
         tr.t_manoeuvre = stamp
         tr.fitted_stop = None
@@ -789,7 +885,21 @@ class Tracker:
             side = np.sign(self.cushions.pockets[k][1])
             ahead = max(self.cushions.limit[1] - side * last[1], 0.0) / abs(heading[1])
             toward = abs(last[0] + heading[0] * ahead - self.cushions.pockets[k][0]) < mouth / 2 + BALL_RADIUS_M
-        return k if d < mouth / 2 + 1.5 * BALL_RADIUS_M and toward else -1
+        if d < mouth / 2 + 1.5 * BALL_RADIUS_M and toward:
+            return k
+        if len(tr.history) < 2:
+            return -1
+        # The prediction lags a ball whose path bends (it slides after a collision): its last step, carried on
+        # since it was last seen, through a mouth (break/10 at 10 Hz: the 2 passed 15 mm inside the prediction
+        # and went into the side pocket).
+        # Only when it agrees with the velocity at that detection to within HEADING_AGREE: a last step across a
+        # cushion bounce points anywhere (break/47: the 11 off the end cushion beside a corner, 'pocketed' by its
+        # step into the side cushion).
+        v = tr.seen_vel
+        if float(np.dot(heading, v)) < np.cos(HEADING_AGREE) * float(np.hypot(*heading)) * float(np.hypot(*v)):
+            return -1
+        t0, t1 = tr.history[-2][0], tr.history[-1][0]
+        return drift(last, heading / max(t1 - t0, 1e-3), stamp - t1, self.cushions)[3]
 
     def _pocketed(self, tr: Track, pocket: int, stamp: float) -> None:
         tr.state, tr.pocket, tr.moving = POCKETED, pocket, False

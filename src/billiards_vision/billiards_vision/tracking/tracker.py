@@ -32,7 +32,6 @@ from typing import Callable, Optional
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
-from scipy.sparse.csgraph import connected_components
 
 from ..sim.physics import PhysicsParams, TablePhysics
 from ..table_geometry import BALL_RADIUS_M, TableGeometry
@@ -510,7 +509,8 @@ class Tracker:
             # Nor any ball onto a detection further from its prediction than a collision with the fastest ball that
             # can have touched it could have sent it (break/48 at 30 Hz: the 4, rolling at 0.17 m/s and missed,
             # took the 6 with 4 misread on it 0.35 m away).
-            gone = gone | (dist > self._deviation_bound(stamp, gates)[:, None])
+            if same.any():      # only a number read needs it (a jump, a claim)
+                gone = gone | (dist > self._deviation_bound(stamp, gates)[:, None])
             jump = same & ~inside & ~held & ~gone & ~locked[:, None] & (d_last <= reach[:, None])
             cost = np.where(jump, JUMP_COST + d_last / reach[:, None] + p.class_cost * mismatch, cost) \
                 - NUMBER_BONUS * same
@@ -590,6 +590,8 @@ class Tracker:
         again until none is left: a crossing of two guesses must not be undone through a third ball's path first
         (break/53 at 10 Hz: the 2, read, lost its ball to the 7 whose own guess crossed the 14's)."""
         out = list(matches)
+        if sum(id(t) in rack for t, _, _ in out) < 2:
+            return out
 
         def gain(a, b):
             (ta, oa, _), (tb, ob, _) = out[a], out[b]
@@ -642,11 +644,12 @@ class Tracker:
             elif t.type == 'cue':
                 speed[i] = p.max_ball_speed
                 reach[i] += speed[i] * since[i]
-        near = _path_distances(start[on], end[on]) <= 2 * BALL_RADIUS_M + reach[on][:, None] + reach[on][None]
-        _, group = connected_components(near, directed=False)
-        fastest = np.zeros(len(on))
-        np.maximum.at(fastest, group, speed[on])
-        out[on] = 2 * BALL_RADIUS_M + (speed[on] + fastest[group]) * since[on]
+        linked = _path_distances(start[on], end[on]) <= 2 * BALL_RADIUS_M + reach[on][:, None] + reach[on][None]
+        np.fill_diagonal(linked, True)
+        for _ in range(int(np.ceil(np.log2(max(len(on), 2))))):    # chains: the transitive closure
+            linked = (linked.astype(np.int32) @ linked.astype(np.int32)) > 0
+        fastest = np.max(np.where(linked, speed[on][None], 0.0), axis=1)
+        out[on] = 2 * BALL_RADIUS_M + (speed[on] + fastest) * since[on]
         return out
 
     def _defer_break(self, first, jump, dist, rack) -> list[tuple[int, int, int]]:

@@ -129,12 +129,15 @@ class BallFilter:
             bounced = bounced + more
         return pos, vel, bounced, pocket
 
+    def slide(self, slip: float, elapsed: float = 0.0) -> None:
+        """The ball's contact point rubbed the cloth at `slip` [m/s] `elapsed` [s] ago: slip dies at 7/2 of the
+        sliding deceleration (sim/physics.py), and then the ball rolls."""
+        self.slide_left = max(slip / (3.5 * SLIDING_DECELERATION) - elapsed, 0.0)
+
     def stun(self, elapsed: float) -> None:
         """The ball was struck from rest `elapsed` [s] ago without spin: it slides until it has lost 2/7 of its
-        speed (the cloth spins it up), slowing by SLIDING_DECELERATION (sim/physics.py), then rolls."""
-        speed = self.speed
-        self.slide_left = max(2.0 * (speed + SLIDING_DECELERATION * elapsed) / (7.0 * SLIDING_DECELERATION)
-                              - elapsed, 0.0)
+        speed (the cloth spins it up), slowing by SLIDING_DECELERATION, then rolls."""
+        self.slide(self.speed + SLIDING_DECELERATION * elapsed, elapsed)
 
     def spin(self) -> np.ndarray:
         """The spin state of sim/physics.py (the velocity the ball would roll at) that leaves slide_left [s]."""

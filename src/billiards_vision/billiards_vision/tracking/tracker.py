@@ -35,7 +35,7 @@ from scipy.optimize import linear_sum_assignment
 
 from ..sim.physics import PhysicsParams, TablePhysics
 from ..table_geometry import BALL_RADIUS_M, TableGeometry
-from .filter import CUSHION_RESTITUTION, ROLLING_DECELERATION, SLIDING_DECELERATION, BallFilter, Cushions, drift
+from .filter import CUSHION_RESTITUTION, ROLLING_DECELERATION, BallFilter, Cushions, drift
 from .identity import ClassVotes
 from .motion import fit_stop_time
 
@@ -75,7 +75,7 @@ SPEED_MEMORY_S = 0.2
 # uncertainty a prediction that came true counted for little (break/42 at 10 Hz: two rack balls swapped on a number
 # misread on one of them).
 START_ACROSS = 0.3
-HEADING_AGREE = np.radians(20.0)   # last step against the filter's velocity, for a pocket (_pocket_of)
+HEADING_AGREE = np.radians(20.0)   # last step against the velocity at that detection, for a pocket (_pocket_of)
 
 
 def _segments_cross(p0, p1, q0, q1) -> bool:
@@ -398,7 +398,7 @@ class Tracker:
             if not physics.on_table[k] or id(t) in packed:
                 continue
             t.filter.x[:2], t.filter.x[2:] = physics.pos[k], physics.vel[k]
-            t.filter.slide_left = float(np.hypot(*(physics.vel[k] - physics.spin[k]))) / (3.5 * SLIDING_DECELERATION)
+            t.filter.slide(float(np.hypot(*(physics.vel[k] - physics.spin[k]))))
             _after_impact(t.filter, 0.25 * v0 * v0, horizon - when)
             t.guessed = True
             if not t.moving:
@@ -439,8 +439,7 @@ class Tracker:
             a.filter.x[:2], a.filter.x[2:] = contact + (v - push) * rest, v - push
             _after_impact(a.filter, 0.25 * float(v @ v), rest)
             b.filter.x[:2], b.filter.x[2:] = b.pos + push * rest, push
-            # Struck without spin: it slides (filter.stun) from the impact on.
-            b.filter.slide_left = max(2.0 * float(np.hypot(*push)) / (7.0 * SLIDING_DECELERATION) - rest, 0.0)
+            b.filter.slide(float(np.hypot(*push)), rest)      # struck without spin: all its speed slips
             _after_impact(b.filter, 0.25 * float(v @ v), rest)
             b.struck = a.guessed = b.guessed = True
 
@@ -510,7 +509,7 @@ class Tracker:
             # can have touched it could have sent it (break/48 at 30 Hz: the 4, rolling at 0.17 m/s and missed,
             # took the 6 with 4 misread on it 0.35 m away).
             if same.any():      # only a number read needs it (a jump, a claim)
-                gone = gone | (dist > self._deviation_bound(stamp, gates)[:, None])
+                gone = gone | (dist > self._deviation_bound(last, pred, since, gates)[:, None])
             jump = same & ~inside & ~held & ~gone & ~locked[:, None] & (d_last <= reach[:, None])
             cost = np.where(jump, JUMP_COST + d_last / reach[:, None] + p.class_cost * mismatch, cost) \
                 - NUMBER_BONUS * same
@@ -590,13 +589,10 @@ class Tracker:
         again until none is left: a crossing of two guesses must not be undone through a third ball's path first
         (break/53 at 10 Hz: the 2, read, lost its ball to the 7 whose own guess crossed the 14's)."""
         out = list(matches)
-        if sum(id(t) in rack for t, _, _ in out) < 2:
-            return out
+        racked = [k for k, (t, _, _) in enumerate(out) if id(t) in rack]
 
         def gain(a, b):
             (ta, oa, _), (tb, ob, _) = out[a], out[b]
-            if id(ta) not in rack or id(tb) not in rack:
-                return 0.0
             pa, pb = ta.pos, tb.pos
             za, zb = np.array([oa.x_m, oa.y_m]), np.array([ob.x_m, ob.y_m])
             if min(np.linalg.norm(za - pa), np.linalg.norm(zb - pb)) < 2 * BALL_RADIUS_M:
@@ -608,8 +604,8 @@ class Tracker:
                 return 0.0   # both read: the numbers decide
             return float(np.linalg.norm(za - pa) + np.linalg.norm(zb - pb)
                          - np.linalg.norm(zb - pa) - np.linalg.norm(za - pb))
-        for _ in range(len(out) ** 2):
-            best = max(((gain(a, b), a, b) for a in range(len(out)) for b in range(a + 1, len(out))), default=None)
+        for _ in range(len(racked) ** 2):
+            best = max(((gain(a, b), a, b) for i, a in enumerate(racked) for b in racked[i + 1:]), default=None)
             if best is None or best[0] <= 0.0:
                 break
             _, a, b = best
@@ -617,13 +613,14 @@ class Tracker:
             out[a], out[b] = (ta, ob, True), (tb, oa, True)
         return out
 
-    def _deviation_bound(self, stamp: float, gates: np.ndarray) -> np.ndarray:
+    def _deviation_bound(self, start: np.ndarray, end: np.ndarray, since: np.ndarray,
+                         gates: np.ndarray) -> np.ndarray:
         """Per track, the farthest its ball can be from its prediction [m]. A ball leaves its predicted path when
         another hits it, and then by at most the sum of their speeds times the time since it was seen (equal
         masses). Balls whose paths since they were seen come within touching (gates included) may have collided; a
         chain of them (a rack) shares its fastest speed. The cue ball at rest may be struck by the stick at any
         moment, at up to `max_ball_speed`; without a confirmed cue ball track, or for a tentative track, there is
-        no bound."""
+        no bound. `start`: where each was last seen, `end`: its prediction, `since`: time since it was seen [s]."""
         p = self.params
         tracks = self.tracks
         n = len(tracks)
@@ -631,9 +628,7 @@ class Tracker:
         on = [i for i, t in enumerate(tracks) if t.confirmed]
         if not any(tracks[i].type == 'cue' for i in on):
             return out
-        since = np.array([max(stamp - t.t_last, 1e-3) for t in tracks])
-        start = np.array([t.history[-1][1:] if t.history else t.pos for t in tracks], float)
-        end = np.array([t.pos for t in tracks], float)
+        stamp = self.t
         speed = np.zeros(n)
         reach = gates.astype(float)
         for i in on:
@@ -725,10 +720,7 @@ class Tracker:
                 f.x[:2] = tr.rest_pos
                 f.x[2:] = 0.0
         if was_moving:
-            if jump:
-                f.restart(z, (z - last) / since, p.measurement_sigma_m, 1.0)
-                tr.manoeuvred = True
-            else:
+            if not jump:
                 saved = f.x.copy(), f.P.copy()
                 nis = f.update(z, p.measurement_sigma_m)
                 if nis > p.manoeuvre_nis:
@@ -737,11 +729,11 @@ class Tracker:
                     f.P[2:, 2:] += np.eye(2) * 4.0
                     f.update(z, p.measurement_sigma_m)
                     tr.manoeuvred = True
-                if f.speed > p.max_ball_speed:
-                    # A collision foreseen just before the frame makes a position error nearly all velocity error
-                    # (_after_impact): past any ball's speed (once 44 m/s), the detections' displacement decides.
-                    f.restart(z, (z - last) / since, p.measurement_sigma_m, 1.0)
-                    tr.manoeuvred = True
+            # A jump, or a velocity past any ball's speed (once 44 m/s: a collision foreseen just before the frame
+            # makes a position error nearly all velocity error, _after_impact): the detections' displacement decides.
+            if jump or f.speed > p.max_ball_speed:
+                f.restart(z, (z - last) / since, p.measurement_sigma_m, 1.0)
+                tr.manoeuvred = True
             if tr.manoeuvred or tr.bounced:
                 tr.t_manoeuvre = stamp
             if tr.manoeuvred:

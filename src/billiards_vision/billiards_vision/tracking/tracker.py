@@ -75,7 +75,11 @@ SPEED_MEMORY_S = 0.2
 # uncertainty a prediction that came true counted for little (break/42 at 10 Hz: two rack balls swapped on a number
 # misread on one of them).
 START_ACROSS = 0.3
+STILL_REACH_S = 0.5    # a ball at rest unseen longer is costed as if unseen this long (_associate, second round)
 HEADING_AGREE = np.radians(20.0)   # last step against the velocity at that detection, for a pocket (_pocket_of)
+# Detections on a detected cue stick behind its tip (its wrap and butt pass for balls) and around its tip (the
+# bridge hand's knuckles; a tip found short ends where the fingers cover the shaft): see session.mark_stick.
+SHAFT, BRIDGE = 'shaft', 'bridge'
 
 
 def _segments_cross(p0, p1, q0, q1) -> bool:
@@ -83,6 +87,13 @@ def _segments_cross(p0, p1, q0, q1) -> bool:
     def side(a, b, c):
         return float((b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]))
     return side(p0, p1, q0) * side(p0, p1, q1) < 0 and side(q0, q1, p0) * side(q0, q1, p1) < 0
+
+
+def _point_to_segment(x, a, b) -> float:
+    """Distance from the point x to the segment a-b [m]."""
+    ab = b - a
+    s = float(np.clip((x - a) @ ab / max(float(ab @ ab), 1e-18), 0.0, 1.0))
+    return float(np.linalg.norm(a + s * ab - x))
 
 
 def _path_distances(start: np.ndarray, end: np.ndarray) -> np.ndarray:
@@ -141,6 +152,7 @@ class Observation:
     number: Optional[int] = None
     type_confidence: float = 0.0
     confidence: float = 1.0
+    near_cue: str = ''          # SHAFT / BRIDGE (where a detected cue stick lies, session.mark_stick) or ''
 
 
 @dataclass
@@ -198,6 +210,7 @@ class Track:
     guessed: bool = False               # this frame's prediction is a foreseen collision's (uncertain)
     before: tuple = (None, None, 0.0, None)   # (position, velocity, dt, spin) before this frame's prediction
     seen_vel: np.ndarray = field(default_factory=lambda: np.zeros(2))   # velocity at the last detection [m/s]
+    pending_start: Optional[tuple] = None   # (last time seen on its spot [s], distance off it [m]): once off (_correct)
 
     @property
     def pos(self) -> np.ndarray:
@@ -300,7 +313,8 @@ class Tracker:
         for tr in free_tracks:
             tr.last_matched = False
         for k in free_obs:
-            self._birth(observations[k], stamp)
+            if observations[k].near_cue != SHAFT:
+                self._birth(observations[k], stamp)
         if fresh:
             # The first balls on a table the tracker knows nothing of (start, reset) are reported at once: nothing
             # else can claim them. One not seen in the next frame is tentative again (_prune), so a false detection
@@ -311,7 +325,9 @@ class Tracker:
         for tr in self.tracks:
             # A new track is confirmed at rest only: balls do not appear out of nowhere rolling, while false
             # detections on a moving hand or stick do (a ball that came into view rolling is taken once it stops).
-            if not tr.confirmed and tr.hits >= p.confirm_hits and not tr.moving:
+            # Nor by the tip of a stick: the bridge hand rests there (random/0: its knuckles, read as the 5 and
+            # the 13, stayed a track 1.9 s without a ball and took the 4 when it was struck).
+            if not tr.confirmed and tr.hits >= p.confirm_hits and not tr.moving and tr.obs.near_cue != BRIDGE:
                 tr.confirmed = True
                 self._drop_ghosts_under(tr)
             self._update_state(tr, stamp)
@@ -514,6 +530,13 @@ class Tracker:
             cost = np.where(jump, JUMP_COST + d_last / reach[:, None] + p.class_cost * mismatch, cost) \
                 - NUMBER_BONUS * same
             cost[~inside & ~jump] = _FORBIDDEN
+            # A detection on the stick's shaft is a ball only for a track rolling there (the cue ball after the shot
+            # runs along the stick, or back under it after a cushion: random/0 at 10 Hz, its track missed it and, its
+            # gate grown, took the 14 at rest read as the cue ball).
+            shaft = np.array([o.near_cue == SHAFT for o in obs])
+            if shaft.any():
+                rolls = np.array([t.confirmed and t.moving for t in tracks])[:, None]
+                cost[:, shaft] = np.where(rolls & inside[:, shaft], cost[:, shaft], _FORBIDDEN)
             # A detection more than a ball away from a track's prediction and against its label is left to the
             # second round when another confirmed track of that type, with nothing of its kind in its gate, could
             # have it (its prediction went wrong, e.g. through an unseen bounce, while this track's ball was missed).
@@ -562,13 +585,30 @@ class Tracker:
                 differs = np.array([[tracks[i].type not in ('unknown', obs[j].type) and obs[j].type != 'unknown'
                                      for j in rest_o] for i in rest_t]).reshape(len(rest_t), len(rest_o))
                 confirmed = ~(young[:, None] & (crowded | differs))
-                cost2 = dist[np.ix_(rest_t, rest_o)] / reach[:, None] + p.class_cost * mm
+                # A ball at rest is struck once: its cost is taken over what it can roll in STILL_REACH_S, not over a
+                # reach that grows without bound while it is hidden (random/5 at 10 Hz: the 12, hidden at rest 2 s,
+                # took the 15 rolling 1.3 m away, its track's speed short after a collision).
+                still_t = np.array([not tracks[i].moving for i in rest_t])
+                scale = np.where(still_t, p.gate_m + top * np.minimum(since, STILL_REACH_S), reach)
+                cost2 = dist[np.ix_(rest_t, rest_o)] / scale[:, None] + p.class_cost * mm
                 # A detection on the spot of another ball at rest is that ball's, not a far jump.
                 held = np.zeros((len(rest_t), len(rest_o)), bool)
                 on_spot = (dist <= gates[:, None]) & np.array([not t.moving for t in tracks])[:, None]
                 for a, i in enumerate(rest_t):
                     held[a] = np.delete(on_spot, i, axis=0)[:, rest_o].any(axis=0)
-                cost2[(d2 > reach[:, None]) | ~confirmed | held] = _FORBIDDEN
+                # A ball at rest that nothing can have moved but a hand (idle, no moving ball near enough to have hit
+                # it, not the cue ball the stick strikes) takes no detection of another type than its own two balls
+                # away or more (a ball hit unforeseen, type misread, is within, random/3 at 10 Hz): a false one at a
+                # pocket or on the hand (random/9: the 8, missed a frame, took a "solid" at a corner pocket
+                # and was reported pocketed; the 14, under a hand, took a "solid" on it 0.55 m away and stayed there
+                # 2.4 s without a ball).
+                other_kind = np.zeros((len(rest_t), len(rest_o)), bool)
+                for a, (i, s) in enumerate(zip(rest_t, since)):
+                    kind = tracks[i].votes.confident_type()
+                    if kind is not None and kind != 'cue' and idle[i] and not self._may_be_hit(tracks[i], s):
+                        other_kind[a] = [obs[j].type not in ('unknown', kind) for j in rest_o] & \
+                            (d2[a] > 4 * BALL_RADIUS_M)
+                cost2[(d2 > reach[:, None]) | ~confirmed | held | shaft[rest_o][None, :] | other_kind] = _FORBIDDEN
                 for a, b in _assign(cost2):
                     if cost2[a, b] < _FORBIDDEN:
                         i, j = rest_t[a], rest_o[b]
@@ -576,6 +616,7 @@ class Tracker:
                         used_t.add(i)
                         used_o.add(j)
             matches = self._uncross(matches, {id(t) for t, r in zip(tracks, rack) if r})
+            matches = self._unswap(matches, dict(zip(map(id, tracks), gates)))
         free_t = [t for i, t in enumerate(tracks) if i not in used_t]
         free_o = [j for j in range(len(obs)) if j not in used_o]
         return matches, free_t, free_o
@@ -611,6 +652,26 @@ class Tracker:
             _, a, b = best
             (ta, oa, _), (tb, ob, _) = out[a], out[b]
             out[a], out[b] = (ta, ob, True), (tb, oa, True)
+        return out
+
+    @staticmethod
+    def _unswap(matches: list, gates: dict) -> list:
+        """Two slow touching balls that traded detections, one taken outside its gate on the other's spot while
+        each detection lies inside the other's gate (under a radius): swapped back whatever numbers were read.
+        Touching balls do not pass through each other in a frame; two balls of near colours both misread as the
+        other is what happened (random/3 at 30 Hz: the 11 rolling slowly into the 15, read 15 and 11 in the frame
+        they touched, and the two tracks traded balls for two frames)."""
+        out = list(matches)
+        for a in range(len(out)):
+            for b in range(a + 1, len(out)):
+                (ta, oa, ja), (tb, ob, jb) = out[a], out[b]
+                ga, gb = gates[id(ta)], gates[id(tb)]
+                if not (ta.confirmed and tb.confirmed and (ja or jb)) or max(ga, gb) > BALL_RADIUS_M or \
+                        np.linalg.norm(ta.pos - tb.pos) > TOUCHING_M + ga + gb:
+                    continue
+                za, zb = np.array([oa.x_m, oa.y_m]), np.array([ob.x_m, ob.y_m])
+                if np.linalg.norm(zb - ta.pos) <= ga and np.linalg.norm(za - tb.pos) <= gb:
+                    out[a], out[b] = (ta, ob, False), (tb, oa, False)
         return out
 
     def _deviation_bound(self, start: np.ndarray, end: np.ndarray, since: np.ndarray,
@@ -710,10 +771,26 @@ class Tracker:
         since = max(stamp - tr.t_last, 1e-3)
         was_moving = tr.moving
         if not tr.moving:
-            moved = np.linalg.norm(z - tr.rest_pos) > max(p.start_distance_m, 4 * p.measurement_sigma_m)
-            if jump or (moved and tr.confirmed) or (tr.struck and moved):
-                self._start(tr, z, stamp, since)
+            off = float(np.linalg.norm(z - tr.rest_pos))
+            moved = off > max(p.start_distance_m, 4 * p.measurement_sigma_m)
+            pending, tr.pending_start = tr.pending_start, None
+            # Time since it was last seen on its spot.
+            left = stamp - pending[0] if pending is not None else since
+            if jump or (moved and (tr.struck or tr.confirmed and self._may_be_hit(tr, since))):
+                self._start(tr, z, stamp, left)
+            elif moved and tr.confirmed and pending is not None and \
+                    off - pending[1] >= 0.5 * pending[1] * since / max(left - since, 1e-3):
+                # Off its spot twice, the second time further by about as much again (a rolling ball barely slows
+                # in a frame): it left when it was last seen at rest.
+                self._start(tr, z, stamp, left)
+            elif moved and tr.confirmed and pending is None:
+                # Once off its spot within the gate, with nothing near that can have hit it, may be the detector's: a
+                # stripe showing mostly white had its centre found up to a third of a radius off, frame by frame
+                # (random/1: 4 false shot starts). The spot is kept until the next detection. (A ball that can have
+                # been hit starts at once: a rack ball held a frame on its spot lost its identity, break/7, /39.)
+                tr.pending_start = (stamp - since, off)
             else:
+                # At rest (a detection off its spot that did not go on is noise, or the spot was off: it joins it).
                 # Still: the spot is the running mean of the detections.
                 tr.rest_n = min(tr.rest_n + 1, 30)
                 tr.rest_pos = tr.rest_pos + (z - tr.rest_pos) / tr.rest_n
@@ -756,6 +833,23 @@ class Tracker:
         tr.px = (ob.x_px, ob.y_px)
         tr.trail.append(tr.px)
 
+    def _may_be_hit(self, tr: Track, since: float) -> bool:
+        """A ball touches the ball at rest `tr`, or a moving one passed near enough to have hit it in the `since`
+        seconds it was last seen (its path through its detections to its prediction, with a margin for its speed:
+        a ball just struck has its filter's speed short, random/3 at 10 Hz: 0.87 m/s for 3 m/s)."""
+        for o in self.tracks:
+            if o is tr or not o.confirmed:
+                continue
+            if np.linalg.norm(o.pos - tr.rest_pos) < TOUCHING_M:
+                return True
+            if o.moving:
+                path = [np.array(e[1:]) for e in o.history if e[0] >= self.t - since - 1e-9] + [o.pos]
+                speed = 1.1 * max(o.filter.speed, _recent_speed(o, self.t)) + 0.1
+                near = 2 * BALL_RADIUS_M + self.params.gate_m + speed * max(self.t - o.t_last, 0.0)
+                if min(_point_to_segment(tr.rest_pos, a, b) for a, b in zip(path, path[1:] or path)) < near:
+                    return True
+        return False
+
     def _start(self, tr: Track, z, stamp: float, since: float) -> None:
         """A ball at rest was found away from its spot: it was struck since the last frame."""
         p = self.params
@@ -770,7 +864,7 @@ class Tracker:
         # It started somewhere in the interval since it was last seen at rest.
         tr.started = stamp - since
         tr.history.clear()
-        tr.history.append((tr.t_last, *tr.rest_pos))
+        tr.history.append((stamp - since, *tr.rest_pos))
 
     # ------------------------------------------------------------------ birth
     def _birth(self, ob: Observation, stamp: float) -> None:

@@ -12,21 +12,10 @@ from billiards_vision.table_geometry import BALL_RADIUS_M, TableGeometry
 from billiards_vision.tracking import Observation, Tracker
 from billiards_vision.tracking.session import TrackingSession, mark_stick
 from billiards_vision.tracking.tracker import BRIDGE, SHAFT
+from tracking_helpers import ball, track_near
 
 R = BALL_RADIUS_M
 DT = 1 / 30
-
-
-def ball(x, y, kind, number=None, **kw):
-    return Observation(x, y, type=kind, number=number, type_confidence=0.9, **kw)
-
-
-def track_near(tracker, x, y):
-    """The confirmed track nearest (x, y), and its distance."""
-    tracks = tracker.confirmed()
-    d = [np.hypot(t.pos[0] - x, t.pos[1] - y) for t in tracks]
-    k = int(np.argmin(d))
-    return tracks[k], d[k]
 
 
 def starts(events):

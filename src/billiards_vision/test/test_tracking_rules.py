@@ -8,22 +8,11 @@ Each builds the smallest situation the rule exists for; with the rule taken out 
 import numpy as np
 
 from billiards_vision.table_geometry import BALL_RADIUS_M, TableGeometry
-from billiards_vision.tracking import Observation, Tracker
+from billiards_vision.tracking import Tracker
+from tracking_helpers import ball, track_near
 
 R = BALL_RADIUS_M
 DT = 1 / 30
-
-
-def ball(x, y, kind, number=None):
-    return Observation(x, y, type=kind, number=number, type_confidence=0.9)
-
-
-def track_near(tracker, x, y):
-    """The confirmed track nearest (x, y), and its distance."""
-    tracks = tracker.confirmed()
-    d = [np.hypot(t.pos[0] - x, t.pos[1] - y) for t in tracks]
-    k = int(np.argmin(d))
-    return tracks[k], d[k]
 
 
 def test_missed_rack_ball_beside_a_neighbour_pushed_close_is_no_ghost():

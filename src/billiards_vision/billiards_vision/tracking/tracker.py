@@ -89,22 +89,17 @@ def _segments_cross(p0, p1, q0, q1) -> bool:
     return side(p0, p1, q0) * side(p0, p1, q1) < 0 and side(q0, q1, p0) * side(q0, q1, p1) < 0
 
 
-def _point_to_segment(x, a, b) -> float:
-    """Distance from the point x to the segment a-b [m]."""
+def _to_segments(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """[i, j] distance from the point x[i] to the segment a[j]-b[j] (N x 2, M x 2 each) [m]."""
     ab = b - a
-    s = float(np.clip((x - a) @ ab / max(float(ab @ ab), 1e-18), 0.0, 1.0))
-    return float(np.linalg.norm(a + s * ab - x))
+    den = np.maximum(np.einsum('jk,jk->j', ab, ab), 1e-18)
+    s = np.clip(np.einsum('ijk,jk->ij', x[:, None] - a[None], ab) / den, 0.0, 1.0)
+    return np.linalg.norm(a[None] + s[..., None] * ab[None] - x[:, None], axis=2)
 
 
 def _path_distances(start: np.ndarray, end: np.ndarray) -> np.ndarray:
     """[i, j] shortest distance between the segments start[i]-end[i] and start[j]-end[j] (N x 2 each) [m]."""
-    def to_segments(x, a, b):
-        # [i, j]: distance from the point x[i] to the segment a[j]-b[j]
-        ab = b - a
-        den = np.maximum(np.einsum('jk,jk->j', ab, ab), 1e-18)
-        s = np.clip(np.einsum('ijk,jk->ij', x[:, None] - a[None], ab) / den, 0.0, 1.0)
-        return np.linalg.norm(a[None] + s[..., None] * ab[None] - x[:, None], axis=2)
-    ends = np.minimum(to_segments(start, start, end), to_segments(end, start, end))
+    ends = np.minimum(_to_segments(start, start, end), _to_segments(end, start, end))
     out = np.minimum(ends, ends.T)
 
     def side(a, b, c):
@@ -121,6 +116,12 @@ def _recent_speed(tr: 'Track', now: float) -> float:
     h = [e for e in tr.history if e[0] >= now - SPEED_MEMORY_S]
     return max((np.hypot(b[1] - a[1], b[2] - a[2]) / (b[0] - a[0]) for a, b in zip(h, h[1:]) if b[0] > a[0]),
                default=0.0)
+
+
+def _speed_bound(tr: 'Track', now: float) -> float:
+    """A moving ball's speed with a margin for a ball just struck or slowing unforeseen [m/s] (the filter's
+    speed is an estimate; the detections' recent speed shows a strike a frame late)."""
+    return 1.1 * max(tr.filter.speed, _recent_speed(tr, now)) + 0.1
 
 
 def _assign(cost: np.ndarray) -> list[tuple[int, int]]:
@@ -695,8 +696,7 @@ class Tracker:
         for i in on:
             t = tracks[i]
             if t.moving or t.struck:
-                # The filter's speed is an estimate: a margin for a ball just struck or slowing unforeseen.
-                speed[i] = 1.1 * max(t.filter.speed, _recent_speed(t, stamp)) + 0.1
+                speed[i] = _speed_bound(t, stamp)
             elif t.type == 'cue':
                 speed[i] = p.max_ball_speed
                 reach[i] += speed[i] * since[i]
@@ -843,10 +843,10 @@ class Tracker:
             if np.linalg.norm(o.pos - tr.rest_pos) < TOUCHING_M:
                 return True
             if o.moving:
-                path = [np.array(e[1:]) for e in o.history if e[0] >= self.t - since - 1e-9] + [o.pos]
-                speed = 1.1 * max(o.filter.speed, _recent_speed(o, self.t)) + 0.1
-                near = 2 * BALL_RADIUS_M + self.params.gate_m + speed * max(self.t - o.t_last, 0.0)
-                if min(_point_to_segment(tr.rest_pos, a, b) for a, b in zip(path, path[1:] or path)) < near:
+                path = np.array([e[1:] for e in o.history if e[0] >= self.t - since - 1e-9] + [o.pos])
+                near = 2 * BALL_RADIUS_M + self.params.gate_m + _speed_bound(o, self.t) * max(self.t - o.t_last, 0.0)
+                ends = (path[:-1], path[1:]) if len(path) > 1 else (path, path)
+                if _to_segments(tr.rest_pos[None], *ends).min() < near:
                     return True
         return False
 

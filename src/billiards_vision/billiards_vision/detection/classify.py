@@ -108,6 +108,7 @@ def face_shares(hsv: np.ndarray, cx: float, cy: float, r: float, cloth: Optional
 PAIR_REACH = 0.25      # white within this share of the radius of a coloured pixel shares its shading
 MIN_PAIRS = 12         # coloured pixels with white beside them needed to judge a colour against its white
 PAIR_MIN_WHITE = 0.06  # share of the face that must be white for that
+WHITE_LIT_SHARE = 0.6   # white counts beside paint only as bright as this share of the face's lit white
 
 
 def chroma_to_white(off: np.ndarray, v: np.ndarray, s: np.ndarray, white: np.ndarray,
@@ -125,7 +126,12 @@ def chroma_to_white(off: np.ndarray, v: np.ndarray, s: np.ndarray, white: np.nda
     # Only paint and white at full strength: pixels on their border are mixtures of the two.
     top = np.percentile(s[coloured], 90)
     paint = coloured & (s >= 0.8 * top)
-    wi, ci = np.flatnonzero(white & (s < 0.5 * top)), np.flatnonzero(paint)
+    # Only white in the light: grey pixels in the shade at the rim (between the balls of a rack) made a
+    # maroon 7 read as a red 3 on a third of the frames of a still rack.
+    lit = white & (s < 0.5 * top)
+    if lit.any():
+        lit &= v >= WHITE_LIT_SHARE * np.percentile(v[lit], 90)
+    wi, ci = np.flatnonzero(lit), np.flatnonzero(paint)
     if len(wi) < max(MIN_PAIRS, PAIR_MIN_WHITE * len(v)) or len(ci) < MIN_PAIRS:
         return None    # no white patch in view (a glimpse of a number circle at the rim is shaded or tinted)
     wi, ci = wi[::int(np.ceil(len(wi) / 600))], ci[::int(np.ceil(len(ci) / 600))]   # 4K faces: ~600 of each

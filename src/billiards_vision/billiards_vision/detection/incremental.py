@@ -411,16 +411,26 @@ class IncrementalBallDetector:
                           min(lay.y0 + r1 * span, lay.y0 + ch * lay.cell)))
         if band is not None:
             areas.append(band)
-        found = []
-        for ix0, iy0, ix1, iy1 in areas:
+        found, seen_in_band = [], []
+        for area in areas:
+            ix0, iy0, ix1, iy1 = area
             x0, y0 = max(0, ix0 - lay.margin), max(0, iy0 - lay.margin)
             x1, y1 = min(W, ix1 + lay.margin), min(H, iy1 + lay.margin)
-            found += [b for b in self._search(image, table, (x0, y0, x1, y1), (ix0, iy0, ix1, iy1))
-                      if ix0 <= b.x < ix1 and iy0 <= b.y < iy1]
+            out = self._search(image, table, (x0, y0, x1, y1), area)
+            found += [b for b in out if ix0 <= b.x < ix1 and iy0 <= b.y < iy1]
+            if area is band:
+                seen_in_band = out
             self._ref[(iy0 - lay.y0) // lay.cell:(iy1 - lay.y0) // lay.cell,
                       (ix0 - lay.x0) // lay.cell:(ix1 - lay.x0) // lay.cell] = \
                 cells[(iy0 - lay.y0) // lay.cell:(iy1 - lay.y0) // lay.cell,
                       (ix0 - lay.x0) // lay.cell:(ix1 - lay.x0) // lay.cell]
+
+        # The band of a spread full search overlaps the changed tiles' rectangles: a ball found in both is one.
+        unique = []
+        for b in found:
+            if all(np.hypot(b.x - u.x, b.y - u.y) > 0.5 * u.radius for u in unique):
+                unique.append(b)
+        found = unique
 
         def searched(b):
             return any(a <= b.x < c and e <= b.y < d for a, e, c, d in areas)
@@ -438,9 +448,17 @@ class IncrementalBallDetector:
         # Found again within a quarter radius it keeps its measurement (no jitter); further away
         # the new measurement wins (it may correct a full search's slip in a cluster).
         still = [o for o in self._balls if self._still(o, diff)]
-        # In the band of a spread full search a still ball counts only when found again (as in a full
-        # search): what a full search once took for a ball (a misfit, something still) does not stick.
-        still = [o for o in still if not in_band(o) or not apart(o, found)]
+        # In the band of a spread full search a still ball counts only when found again, and the new
+        # measurement wins (as in a full search): what a full search once took for a ball (something
+        # still) does not stick, nor does the radius or type a ball was measured with as it came to rest.
+        # Found again also counts just across the band's edge (refined peaks a radius outside it): a
+        # ball on the edge, its centre measured a pixel to either side, was dropped for a whole sweep.
+        for o in still:
+            if in_band(o) and apart(o, found):
+                again = [b for b in seen_in_band if not apart(o, [b])]
+                if again:
+                    found.append(min(again, key=lambda b: np.hypot(b.x - o.x, b.y - o.y)))
+        still = [o for o in still if not in_band(o)]
         found = [b for b in found if not any(np.hypot(o.x - b.x, o.y - b.y) <= 0.25 * o.radius for o in still)]
         still = [o for o in still if apart(o, found)]
         rest = [o for o in self._balls if not any(o is k for k in still)]

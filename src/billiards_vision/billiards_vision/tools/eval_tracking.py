@@ -111,6 +111,8 @@ def main(argv=None) -> int:
     p.add_argument('--break-seeds', type=int, default=1, help='seeds of break (rack order, cue ball spot, aim)')
     p.add_argument('--break-seed-from', type=int, default=0,
                    help='first break seed (e.g. 20 with --break-seeds 30: held-out seeds 20-29)')
+    p.add_argument('--seed-from', type=int, default=0,
+                   help='first seed of random (e.g. 5 with --seeds 10: seeds 5-9, to split a run over processes)')
     p.add_argument('--detections', choices=('truth', 'video'), default='truth')
     p.add_argument('--ball-search', nargs='+', choices=('full', 'incremental'), default=['full'],
                    help='video mode: the ball detector\'s search, one run each (default %(default)s)')
@@ -127,7 +129,8 @@ def main(argv=None) -> int:
     rows = []
     for scenario in args.scenarios:
         seeds = {'random': args.seeds, 'break': args.break_seeds}.get(scenario, 1)
-        for seed in range(args.break_seed_from if scenario == 'break' else 0, seeds):
+        first = {'random': args.seed_from, 'break': args.break_seed_from}.get(scenario, 0)
+        for seed in range(first, seeds):
             frames = scenario_truth(scenario, seed)
             runs = [(every, search) for every in args.every
                     for search in (args.ball_search if args.detections == 'video' else [None])]

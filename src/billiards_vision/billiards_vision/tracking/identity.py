@@ -21,9 +21,13 @@ class ClassVotes:
         self.decay = decay
         self.types: dict[str, float] = defaultdict(float)
         self.numbers: dict[int, float] = defaultdict(float)
+        # The association asks the fused label for every track x detection pair of a frame (over a
+        # thousand times a frame with 16 balls): what the votes say is kept until the next vote.
+        self._memo: dict = {}
 
     def add(self, kind: str, number: Optional[int], confidence: float) -> None:
         w = max(0.05, min(1.0, float(confidence)))
+        self._memo = {}
         for table in (self.types, self.numbers):
             for k in table:
                 table[k] *= self.decay
@@ -42,24 +46,36 @@ class ClassVotes:
         total = sum(table.values())
         return best, table[best], table[best] / total if total > 0 else 0.0
 
+    def _fused(self, name: str):
+        got = self._memo.get(name)
+        if got is None:
+            got = self._memo[name] = self._best(self.types if name == 'types' else self.numbers)
+        return got
+
     def type(self, min_weight: float = 0.0) -> str:
-        best, weight, _ = self._best(self.types)
+        best, weight, _ = self._fused('types')
         return best if best is not None and weight >= min_weight else 'unknown'
 
     def number(self, min_weight: float = 1.5, min_share: float = 0.6) -> Optional[int]:
-        best, weight, share = self._best(self.numbers)
+        key = ('number', min_weight, min_share)
+        if key in self._memo:
+            return self._memo[key]
+        best, weight, share = self._fused('numbers')
         if best is None or weight < min_weight or share < min_share:
-            return None
-        # The number must agree with the fused type.
-        kind = self.type()
-        return best if kind in ('unknown', ball_type_of_number(best)) else None
+            out = None
+        else:
+            # The number must agree with the fused type.
+            kind = self.type()
+            out = best if kind in ('unknown', ball_type_of_number(best)) else None
+        self._memo[key] = out
+        return out
 
     def carried_number(self) -> Optional[int]:
         """The number read often and consistently enough to be the ball's (evidence against other reads)."""
         return self.number(min_weight=2.0, min_share=0.7)
 
     def confident_type(self, min_weight: float = 2.0, min_share: float = 0.8) -> Optional[str]:
-        best, weight, share = self._best(self.types)
+        best, weight, share = self._fused('types')
         return best if best is not None and weight >= min_weight and share >= min_share else None
 
     def share(self, kind: str) -> float:
@@ -72,6 +88,9 @@ class ClassVotes:
         A wrong type and a wrong colour are separate faults and add up; a number of the other type in the
         same colour (9 read on the 1) is the wrong type alone.
         """
+        key = ('mismatch', kind, number)
+        if key in self._memo:
+            return self._memo[key]
         cost = 0.0
         fused = self.confident_type()
         if fused is not None and kind not in ('unknown', None) and kind != fused:
@@ -79,6 +98,7 @@ class ClassVotes:
         n = self.carried_number()
         if n is not None and number is not None and colour(number) != colour(n):
             cost += 0.7
+        self._memo[key] = cost
         return cost
 
 

@@ -516,8 +516,9 @@ class Tracker:
             # ball (in a rack or cluster an impact spreads unforeseen). Its number read far away is misread on another
             # ball (break/31 at 10 Hz: the 7, missed once, took the 3 rolling past with 7 misread on it); a ball
             # moved by the stick or a hand is still offered in the second round.
-            touching = np.array([any(o is not t and np.linalg.norm(o.pos - t.pos) < TOUCHING_M
-                                     for o in tracks) for t in tracks])
+            gap = np.linalg.norm(pred[:, None] - pred[None], axis=2)
+            np.fill_diagonal(gap, np.inf)
+            touching = (gap < TOUCHING_M).any(axis=1)
             idle = np.array([not (t.moving or t.struck) for t in tracks]) & ~touching
             # Balls of a rack or cluster at rest (what _defer_break and _uncross are about).
             rack = np.array([t.confirmed and not (t.moving or t.struck) for t in tracks]) & touching

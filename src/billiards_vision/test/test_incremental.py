@@ -135,6 +135,17 @@ def test_cue_aiming_balls_stay_where_a_full_search_puts_them():
     assert off / total <= 0.01, f'{off} of {total} ball-frames not within a quarter radius'
 
 
+def _spread_rack():
+    """A rack at 1280x720 searched once, the spread full search every 0.3 s and no sweep."""
+    sim = SyntheticTable('rack', 1280, 720, 30.0, seed=2)
+    inc = IncrementalParams(full_search_interval_s=0.3, full_search_min_frames=5, full_search_frames=6,
+                            sweep_frames=0)
+    detector = IncrementalBallDetector(BallParams(), inc)
+    image, truth = sim.next_frame()
+    table = detect_table(image, TableParams())
+    return sim, detector, table, truth, detector.detect(image, table, 0.0)
+
+
 def test_scheduled_full_search_is_spread_over_frames_and_corrects_still_balls():
     """The scheduled full search runs band by band, no frame searching the whole table, and like a
     full search it re-measures still balls: a misfit and a false ball that a full search left behind
@@ -143,13 +154,7 @@ def test_scheduled_full_search_is_spread_over_frames_and_corrects_still_balls():
     spread search can correct them. At 1280x720: at 960x540 (ball radius 9 px) a full search of a rack
     misses or merges a ball in some frames (README, Detectors), which is not what this test is about; the
     errors put in are 0.9 radius off or on bare cloth, so half a radius tells them with a margin."""
-    sim = SyntheticTable('rack', 1280, 720, 30.0, seed=2)
-    inc = IncrementalParams(full_search_interval_s=0.3, full_search_min_frames=5, full_search_frames=6,
-                            sweep_frames=0)
-    detector = IncrementalBallDetector(BallParams(), inc)
-    image, truth = sim.next_frame()
-    table = detect_table(image, TableParams())
-    balls = detector.detect(image, table, 0.0)
+    sim, detector, table, truth, balls = _spread_rack()
     assert detector.last['mode'] == 'full'
     assert match_balls(truth, balls, 0.5)[1:] == (0, 0)
     # A misfit a radius off and a ball on bare cloth, as a full search might leave them.
@@ -181,13 +186,7 @@ def test_spread_full_search_keeps_a_ball_on_a_band_edge_and_remeasures_still_bal
     y 119.6 and found again at 118.5 with the band edge at 119, vanished for 40 frames and its track took
     another ball). A still ball kept with a wrong radius (as a rolling ball was measured coming to rest)
     is measured again by its band like a full search would."""
-    sim = SyntheticTable('rack', 1280, 720, 30.0, seed=2)
-    inc = IncrementalParams(full_search_interval_s=0.3, full_search_min_frames=5, full_search_frames=6,
-                            sweep_frames=0)
-    detector = IncrementalBallDetector(BallParams(), inc)
-    image, truth = sim.next_frame()
-    table = detect_table(image, TableParams())
-    balls = detector.detect(image, table, 0.0)
+    sim, detector, table, truth, balls = _spread_rack()
     assert match_balls(truth, balls, GATE)[1:] == (0, 0)
     cue = next(g for g in truth['balls'] if g['id'] == 0)
     kept = min(detector._balls, key=lambda b: np.hypot(b.x - cue['x'], b.y - cue['y']))

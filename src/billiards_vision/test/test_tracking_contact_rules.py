@@ -12,7 +12,7 @@ from billiards_vision.table_geometry import BALL_RADIUS_M, TableGeometry
 from billiards_vision.tracking import Observation, Tracker
 from billiards_vision.tracking.session import TrackingSession, mark_stick
 from billiards_vision.tracking.tracker import BRIDGE, SHAFT
-from tracking_helpers import ball, track_near
+from tracking_helpers import ball, settle, track_near
 
 R = BALL_RADIUS_M
 DT = 1 / 30
@@ -65,8 +65,7 @@ def test_detection_on_the_shaft_starts_no_track_but_a_ball_rolling_under_the_sti
     wrap = ball(0.4, 0.3, 'solid', 3, near_cue=SHAFT)
     rolling = np.array([-0.5, -0.2])
     v = np.array([1.0, 0.0])
-    for k in range(4):
-        tracker.update(k * DT, [ball(*rolling, 'cue', 0), wrap])
+    settle(tracker, [ball(*rolling, 'cue', 0), wrap], DT)
     (cue_track,) = tracker.confirmed()
     assert len(tracker.tracks) == 1, 'the stick\'s wrap started a track'
     t = 3 * DT
@@ -151,9 +150,7 @@ def test_ball_hidden_at_rest_far_away_does_not_take_a_rolling_ball_off_its_predi
     twelve = np.array([1.0, 0.3])
     fifteen = np.array([-0.9, 0.0])
     v = np.array([1.3, 0.0])
-    for k in range(4):
-        tracker.update(k * 0.1, [ball(*twelve, 'stripe', 12), ball(*fifteen, 'stripe', 15)])
-    ids = {t.number: t.id for t in tracker.confirmed()}
+    ids = settle(tracker, [ball(*twelve, 'stripe', 12), ball(*fifteen, 'stripe', 15)], 0.1)
     t = 0.3
     for k in range(1, 8):
         t += 0.1

@@ -9,7 +9,7 @@ import numpy as np
 
 from billiards_vision.table_geometry import BALL_RADIUS_M, TableGeometry
 from billiards_vision.tracking import Tracker
-from tracking_helpers import ball, track_near
+from tracking_helpers import ball, settle, track_near
 
 R = BALL_RADIUS_M
 DT = 1 / 30
@@ -47,11 +47,8 @@ def test_fast_ball_seen_with_a_wrong_type_does_not_jump_to_its_number_read_far_a
     v_fast = np.array([3.0, 0.0])
     slow = np.array([0.13, 7 / 30])
     v_slow = np.array([0.0, -1.0])
-    seen = []
-    for k in range(4):          # at rest first: confirmed with their numbers
-        seen = [ball(*fast, 'stripe', 11), ball(*slow, 'stripe', 13)]
-        tracker.update(k * DT, seen)
-    ids = {t.number: t.id for t in tracker.confirmed()}
+    # At rest first: confirmed with their numbers.
+    ids = settle(tracker, [ball(*fast, 'stripe', 11), ball(*slow, 'stripe', 13)], DT)
     t = 3 * DT
     for k in range(1, 8):       # both roll, numbers read
         t += DT
@@ -80,9 +77,7 @@ def test_ball_at_rest_nothing_hit_takes_no_number_misread_far_away():
     seven = (0.99, 0.13)
     three = np.array([1.3, 0.0])
     v = np.array([-0.6, 0.0])
-    for k in range(4):
-        tracker.update(k * 0.1, [ball(*seven, 'solid', 7), ball(*three, 'solid', 3)])
-    ids = {t.number: t.id for t in tracker.confirmed()}
+    ids = settle(tracker, [ball(*seven, 'solid', 7), ball(*three, 'solid', 3)], 0.1)
     t = 0.3
     for k in range(1, 6):
         t += 0.1
@@ -191,9 +186,7 @@ def test_slow_ball_missed_takes_no_number_misread_on_a_far_ball():
     cue = (-0.9, 0.3)
     four, v4 = np.array([0.5, 0.05]), np.array([0.17, 0.08])
     six, v6 = np.array([1.0, -0.15]), np.array([-1.5, -0.45])
-    for k in range(4):
-        tracker.update(k * DT, [ball(*cue, 'cue', 0), ball(*four, 'solid', 4), ball(*six, 'solid', 6)])
-    ids = {t.number: t.id for t in tracker.confirmed()}
+    ids = settle(tracker, [ball(*cue, 'cue', 0), ball(*four, 'solid', 4), ball(*six, 'solid', 6)], DT)
     t = 3 * DT
     for k in range(1, 9):
         t += DT

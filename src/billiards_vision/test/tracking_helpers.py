@@ -17,3 +17,11 @@ def track_near(tracker, x, y):
     d = [np.hypot(t.pos[0] - x, t.pos[1] - y) for t in tracks]
     k = int(np.argmin(d))
     return tracks[k], d[k]
+
+
+def settle(tracker, seen, dt):
+    """The detections `seen` at rest for 4 frames `dt` apart, from time 0 (confirmed with their numbers);
+    returns the confirmed tracks' ids by number."""
+    for k in range(4):
+        tracker.update(k * dt, seen)
+    return {t.number: t.id for t in tracker.confirmed()}

@@ -542,13 +542,12 @@ class Tracker:
             # A detection more than a ball away from a track's prediction and against its label is left to the
             # second round when another confirmed track of that type, with nothing of its kind in its gate, could
             # have it (its prediction went wrong, e.g. through an unseen bounce, while this track's ball was missed).
-            since = np.array([max(stamp - t.t_last, 1e-3) for t in tracks])
             kinds = np.array([[t.type in ('unknown', o.type) or o.type == 'unknown' for o in obs]
                               for t in tracks]).reshape(len(tracks), len(obs))
             lost = np.array([t.confirmed for t in tracks]) & ~(inside & (mismatch < 0.5)).any(axis=1)
             # So is one that reads the number another track has carried all along (break/8: a ball hit unforeseen
             # took its striker's detection, number read, and left its own for the striker).
-            claim = (lost[:, None] & kinds | same & ~gone) & (d_last <= (p.gate_m + p.max_ball_speed * since)[:, None])
+            claim = (lost[:, None] & kinds | same & ~gone) & (d_last <= reach[:, None])
             doubtful = (mismatch >= 0.5) & (dist > 2 * BALL_RADIUS_M) & ~jump
             cost[doubtful & ((claim.sum(axis=0)[None, :] - claim) > 0)] = _FORBIDDEN
             first = [(i, j) for i, j in _assign(cost) if cost[i, j] < _FORBIDDEN]
@@ -568,9 +567,8 @@ class Tracker:
             rest_t = [i for i in range(len(tracks)) if i not in used_t]
             rest_o = [j for j in range(len(obs)) if j not in used_o]
             if rest_t and rest_o:
-                last = np.array([tracks[i].history[-1][1:] if tracks[i].history else tracks[i].pos for i in rest_t])
-                d2 = np.linalg.norm(last[:, None] - z[rest_o][None], axis=2)
-                since = np.array([max(stamp - tracks[i].t_last, 1e-3) for i in rest_t])
+                d2 = d_last[np.ix_(rest_t, rest_o)]
+                since = since[rest_t]
                 # Young tracks reach less far (a ball that came into view rolling) and never onto a detection
                 # beside another track: a new ball next to a fresh false detection stays two tracks.
                 young = np.array([tracks[i].hits < p.confirm_hits + 2 for i in rest_t])

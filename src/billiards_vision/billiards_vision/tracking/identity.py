@@ -38,6 +38,13 @@ class ClassVotes:
             # A number also says its type (the cue ball is number 0).
             self.types[ball_type_of_number(number)] += 0.5 * w
 
+    def merge(self, other: 'ClassVotes') -> None:
+        """Add another track's votes for the same ball (a dropped track's, _revive)."""
+        self._memo = {}
+        for mine, theirs in ((self.types, other.types), (self.numbers, other.numbers)):
+            for k, w in theirs.items():
+                mine[k] += w
+
     @staticmethod
     def _best(table: dict):
         if not table:

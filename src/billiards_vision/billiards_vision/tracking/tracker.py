@@ -17,7 +17,8 @@ Per detection frame (any rate: the time step comes from the stamps):
    ball's identity instead of leaving a ghost behind and starting a new track;
 3. tracks start tentative and are confirmed on their `confirm_hits`-th detection
    at rest (a still ball within 3 frames; something that appears moving is a hand
-   or the stick until it comes to rest); a tentative track missed once is dropped, a
+   or the stick until it comes to rest, unless it reads the number of a track dropped
+   in the last REVIVE_S: it is that ball, with its id); a tentative track missed once is dropped, a
    coasting track that overlaps a seen one is dropped (no ghosts), a moving track
    unseen for `coast_moving_s` is dropped, a ball last seen rolling into a pocket
    mouth is pocketed;
@@ -49,6 +50,7 @@ TOUCHING_M = 2 * BALL_RADIUS_M + 0.005   # centres closer than this: two balls t
 # A ball stopped by a collision may roll on with the spin it kept (held-out break/6 at 10 Hz: the 10, at rest for
 # 0.2 s after it hit the 15, rolled off at up to 0.4 m/s).
 SPIN_S = 1.0
+REVIVE_S = 3.0       # how long a dropped track's id waits for its number read on a new rolling track [s]
 BLUR_SPEED = 2.0     # above this speed [m/s] a ball is smeared and its type and number are often misread
 # Positions a stop is fitted to: the last 0.8 s (a slow collision the filter did not notice, further back, would
 # bias the fit late).
@@ -281,6 +283,7 @@ class Tracker:
         self.t: Optional[float] = None
         self.to_image: Optional[Callable] = None   # table [m] Nx2 -> image [px] Nx2
         self._on_spot: set = set()           # ids of balls at rest seen on their spots this frame
+        self.lost: list[Track] = []          # confirmed tracks dropped while their ball was unseen (_revive)
         self.events = None
         from .events import EventDetector   # events.py imports this module's constants
         self.events = EventDetector(self)
@@ -293,6 +296,7 @@ class Tracker:
     def reset(self) -> None:
         self.tracks.clear()
         self.graveyard.clear()
+        self.lost.clear()
         self.t = None
         self.events.reset()
 
@@ -338,6 +342,8 @@ class Tracker:
             if not tr.confirmed and tr.hits >= p.confirm_hits and not tr.moving and tr.obs.near_cue != BRIDGE:
                 tr.confirmed = True
                 self._drop_ghosts_under(tr)
+            elif not tr.confirmed and tr.moving and tr.hits >= p.confirm_hits + 2 and tr.obs.near_cue != BRIDGE:
+                self._revive(tr)
             self._update_state(tr, stamp)
         return self.events.step(stamp)
 
@@ -944,6 +950,23 @@ class Tracker:
         return None
 
     # ------------------------------------------------------------------ prune
+    def _revive(self, tr: Track) -> None:
+        """A new track rolling with the number of a ball whose track was dropped unseen in the last REVIVE_S, read
+        consistently, and carried by no confirmed track, is that ball: it takes the dropped track's id and is
+        confirmed while it rolls (held-out break/7, incremental: the 6's track took the 9 read as 1 in the break
+        frame and was dropped as its ghost; the 6, read 6 in every frame from then on, went unreported for 90
+        frames until it stopped)."""
+        n = tr.votes.carried_number()
+        if n is None or any(t.confirmed and t.votes.carried_number() == n for t in self.tracks):
+            return
+        gone = [t for t in self.lost if t.votes.carried_number() == n]
+        if not gone:
+            return
+        old = max(gone, key=lambda t: t.t_last)
+        self.lost = [t for t in self.lost if t is not old]
+        tr.id, tr.confirmed = old.id, True
+        tr.votes.merge(old.votes)
+
     def _prune(self, stamp: float) -> None:
         p = self.params
         keep = []
@@ -971,13 +994,16 @@ class Tracker:
             # once, its id lost, and a neighbour's track took its detections).
             near = 1.5 * BALL_RADIUS_M if tr.moving else BALL_RADIUS_M
             if any(np.linalg.norm(o.pos - tr.pos) < near for o in seen):
+                self.lost.append(tr)
                 continue
             if since > (p.coast_moving_s if tr.moving else p.coast_still_s):
                 if tr.moving:
                     self.events.lost(tr)
+                self.lost.append(tr)
                 continue
             keep.append(tr)
         self.tracks = keep
+        self.lost = [t for t in self.lost if stamp - t.t_last <= REVIVE_S]
         self.graveyard = [t for t in self.graveyard if stamp - t.t_pocketed <= max(p.pocketed_keep_s, 600.0)]
 
     def _drop_ghosts_under(self, new: Track) -> None:

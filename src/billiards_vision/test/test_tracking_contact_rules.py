@@ -8,7 +8,8 @@ Each builds the smallest situation the rule exists for; with the rule taken out 
 """
 import numpy as np
 
-from billiards_vision.table_geometry import BALL_RADIUS_M, TableGeometry
+from billiards_vision.sim.scenarios import rack_positions
+from billiards_vision.table_geometry import BALL_RADIUS_M, TableGeometry, ball_type_of_number
 from billiards_vision.tracking import Observation, Tracker
 from billiards_vision.tracking.session import TrackingSession, mark_stick
 from billiards_vision.tracking.tracker import BRIDGE, SHAFT
@@ -107,24 +108,15 @@ def test_ball_at_rest_seen_once_off_its_spot_starts_no_shot_but_one_rolling_away
     assert track_near(tracker, *(nine + [0.075, 0.0]))[0].moving
 
 
-def _rack(apex, rows=3):
-    """Numbered balls touching in a triangle of `rows` rows from `apex` towards +x: [(x, y, kind, number)]."""
-    out, n = [], 1
-    for r in range(rows):
-        for k in range(r + 1):
-            out.append((apex[0] + r * 2 * R * np.cos(np.pi / 6), apex[1] + (k - r / 2) * 2 * R,
-                        'solid' if n < 8 else 'stripe', n))
-            n += 1
-    return out
-
-
 def test_rack_ball_at_rest_seen_once_off_its_spot_starts_no_shot_while_nothing_rolls():
-    # A rack of six at rest, the cue ball 0.45 m from it, seen on its spot. The middle ball of the last row is fitted
-    # 18 mm off its spot with its number misread (held-out break/6 at 720p, 8 px): a shot started and ended on
-    # that frame, because the ball touched others. Balls at rest do not move each other: nothing rolls, so
-    # nothing can have hit it.
+    # The first three rows of a rack at rest (six balls, the 8 in the middle of the third), the cue ball 0.45 m
+    # from the apex, seen on its spot. The 8 is fitted 18 mm off its spot with its number misread (held-out
+    # break/6 at 720p: the 14 fitted 8 px off): a shot started and ended on that frame, because the ball touched
+    # others. Balls at rest do not move each other: nothing rolls, so nothing can have hit it.
     tracker = Tracker(geometry=TableGeometry())
-    rack = _rack((0.5, 0.0))
+    apex = np.array([0.5, 0.0])
+    rack = sorted(rack_positions(apex, np.random.default_rng(0)).items(), key=lambda b: np.linalg.norm(b[1] - apex))
+    rack = [(*xy, ball_type_of_number(n), n) for n, xy in rack[:6]]
     cue = ball(0.05, 0.0, 'cue', 0)
     seen = [ball(x, y, kind, n) for x, y, kind, n in rack] + [cue]
     settle(tracker, seen, DT)
@@ -132,8 +124,7 @@ def test_rack_ball_at_rest_seen_once_off_its_spot_starts_no_shot_while_nothing_r
     for k in range(10):
         t += DT
         assert not starts(tracker.update(t, seen))
-    x, y, _, _ = rack[4]
-    misfit = [ball(x, y + 0.018, 'solid', 2) if b.number == 5 else b for b in seen]
+    misfit = [ball(b.x_m, b.y_m + 0.018, 'solid', 2) if b.number == 8 else b for b in seen]
     for frame in (misfit, seen, seen):
         t += DT
         assert not starts(tracker.update(t, frame))

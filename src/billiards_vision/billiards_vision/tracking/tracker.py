@@ -318,8 +318,7 @@ class Tracker:
             self._predict_impacts(stamp)
         matches, free_tracks, free_obs = self._associate(stamp, observations)
         # Balls at rest seen on their spots in this frame (_may_be_hit).
-        self._on_spot = {id(tr) for tr, ob, jump in matches if not (tr.moving or jump) and np.linalg.norm(
-            (ob.x_m - tr.rest_pos[0], ob.y_m - tr.rest_pos[1])) <= max(p.start_distance_m, 4 * p.measurement_sigma_m)}
+        self._on_spot = {id(tr) for tr, ob, jump in matches if not (tr.moving or jump or self._off_spot(tr, ob)[1])}
         for tr, ob, jump in matches:
             self._correct(tr, ob, stamp, jump)
         for tr in free_tracks:
@@ -783,8 +782,7 @@ class Tracker:
         since = max(stamp - tr.t_last, 1e-3)
         was_moving = tr.moving
         if not tr.moving:
-            off = float(np.linalg.norm(z - tr.rest_pos))
-            moved = off > max(p.start_distance_m, 4 * p.measurement_sigma_m)
+            off, moved = self._off_spot(tr, ob)
             pending, tr.pending_start = tr.pending_start, None
             # Time since it was last seen on its spot.
             left = stamp - pending[0] if pending is not None else since
@@ -848,6 +846,13 @@ class Tracker:
         tr.seen_vel = tr.filter.vel.copy()
         tr.px = (ob.x_px, ob.y_px)
         tr.trail.append(tr.px)
+
+    def _off_spot(self, tr: Track, ob: Observation) -> tuple[float, bool]:
+        """How far the detection `ob` is from the spot of the ball at rest `tr` [m], and whether that is off it
+        (beyond `start_distance_m` and the measurement noise)."""
+        p = self.params
+        off = float(np.linalg.norm(np.array([ob.x_m, ob.y_m]) - tr.rest_pos))
+        return off, off > max(p.start_distance_m, 4 * p.measurement_sigma_m)
 
     def _may_be_hit(self, tr: Track, since: float, at_start: bool = False) -> bool:
         """A ball touches the ball at rest `tr` while another rolls (an impact runs through a rack unforeseen), or a

@@ -25,6 +25,25 @@ def test_ground_truth_against_itself_is_perfect():
     assert t['speed_error_mps']['max'] == 0.0
 
 
+def test_numbers_shown_right_wrong_none_and_twice():
+    gt = make_gt()
+    pred = ground_truth_as_predictions(gt)
+    assert score_tracking(gt, pred)['numbers_shown'] == {'n': 30, 'right': 1.0, 'wrong': 0.0, 'none': 0.0,
+                                                         'frames_number_twice': 0}
+    for frame in pred[:4]:                      # frames 0-3: ball 2 shown as 1 (the 1 twice on the table)
+        frame['balls'][1]['number'] = 1
+    for frame in pred[4:6]:                     # frames 4-5: ball 3 shows no number
+        frame['balls'][2]['number'] = None
+    shown = score_tracking(gt, pred)['numbers_shown']
+    assert shown['n'] == 30 and shown['frames_number_twice'] == 4
+    assert shown['wrong'] == pytest.approx(4 / 30) and shown['none'] == pytest.approx(2 / 30)
+    assert shown['right'] == pytest.approx(24 / 30)
+    for frame in pred:                          # predictions without numbers: nothing to score
+        for ball in frame['balls']:
+            del ball['number']
+    assert 'numbers_shown' not in score_tracking(gt, pred)
+
+
 def test_swapped_track_ids_mid_sequence():
     gt = make_gt()
     pred = ground_truth_as_predictions(gt)

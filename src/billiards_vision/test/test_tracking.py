@@ -17,7 +17,7 @@ from billiards_vision.table_geometry import BALL_RADIUS_M, TableGeometry
 from billiards_vision.tools.eval_tracking import scenario_truth, track_truth
 from billiards_vision.tracking import Observation, Tracker, predict_shot
 from billiards_vision.tracking.filter import Cushions, drift
-from billiards_vision.tracking.identity import ClassVotes
+from billiards_vision.tracking.identity import ClassVotes, assign_numbers
 
 
 @pytest.fixture(scope='module')
@@ -140,6 +140,56 @@ def test_type_and_colour_contradictions_add_up():
     stripe_9 = votes.mismatch('stripe', 9)                             # the same yellow, other type
     assert 0.9 < stripe_9 <= 1.0
     assert votes.mismatch('stripe', 10) == pytest.approx(stripe_9 + 0.7)
+
+
+def _votes(reads: dict) -> ClassVotes:
+    """Votes from {number: count} reads of confidence 0.9, interleaved so no decay favours one number."""
+    v = ClassVotes()
+    left = dict(reads)
+    while any(left.values()):
+        for n in list(left):
+            if left[n]:
+                v.add('stripe' if n > 8 else 'solid', n, 0.9)
+                left[n] -= 1
+    return v
+
+
+def test_a_number_is_shown_on_one_track_only():
+    real_10, twelve_read_as_10 = _votes({10: 20}), _votes({10: 14, 12: 6})
+    assert real_10.number() == twelve_read_as_10.number() == 10      # each track alone: two 10s on the table
+    assert assign_numbers([real_10, twelve_read_as_10], [None, None]) == [10, 12]
+    assert assign_numbers([twelve_read_as_10, real_10], [None, None]) == [12, 10]
+    # Its second number barely read (under min_weight): none rather than a wrong one.
+    assert assign_numbers([real_10, _votes({10: 14, 12: 1})], [None, None]) == [10, None]
+    # No rival: what each track's votes say alone (share and type rules included).
+    alone = [_votes({3: 9}), _votes({5: 5, 13: 4}), _votes({11: 6, 3: 1}), _votes({4: 1})]
+    assert assign_numbers(alone, [None] * 4) == [v.number() for v in alone] == [3, None, 11, None]
+
+
+def test_a_shown_number_stays_against_a_near_equal_rival():
+    a, b = _votes({10: 20, 12: 4}), _votes({10: 21, 12: 4})
+    assert assign_numbers([a, b], [None, None]) == [12, 10]
+    assert assign_numbers([a, b], [10, 12]) == [10, 12]        # shown last frame: kept
+    assert assign_numbers([a, _votes({10: 40, 12: 1})], [10, 12]) == [12, 10]   # clear evidence moves it
+
+
+def test_tracker_shows_a_misread_ball_with_its_own_number():
+    """Two balls at rest, the 12 read as 10 in 3 frames of 5 (purple and blue): the tracker reports 10 and 12,
+    never the 10 twice; alone in the frame, the misread 12 shows its most read number."""
+    tracker = Tracker(geometry=TableGeometry())
+    for frame in range(60):
+        obs = [Observation(0.3, 0.1, type='stripe', number=10, type_confidence=0.9),
+               Observation(0.5, 0.1, type='stripe', number=12 if frame % 5 in (1, 3) else 10,
+                           type_confidence=0.9)]
+        tracker.update(frame / 30.0, obs)
+        shown = [t.number for t in tracker.confirmed()]
+        assert shown.count(10) <= 1, (frame, shown)
+    assert sorted((t.pos[0].round(1), t.number) for t in tracker.confirmed()) == [(0.3, 10), (0.5, 12)]
+    alone = Tracker(geometry=TableGeometry())
+    for frame in range(60):
+        alone.update(frame / 30.0, [Observation(0.5, 0.1, type='stripe', number=12 if frame % 5 in (1, 3) else 10,
+                                                type_confidence=0.9)])
+    assert [t.number for t in alone.confirmed()] == [10]
 
 
 def test_still_balls_confirmed_within_three_frames_and_no_ghost_from_noise():

@@ -70,6 +70,11 @@ def summary_rows(metrics: dict) -> list[tuple[str, str]]:
         rows += [('MOTA', _fmt(tr['mota'])), ('MOTP px', _fmt(tr['motp_px'], 2)), ('IDF1', _fmt(tr['idf1'])),
                  ('id switches / fragmentations', f'{tr["id_switches"]} / {tr["fragmentations"]}'),
                  ('speed error median m/s', _stat(tr['speed_error_mps']))]
+        shown = tr.get('numbers_shown')
+        if shown:
+            rows.append(('numbers shown right / wrong / none',
+                         f'{_fmt(shown["right"])} / {_fmt(shown["wrong"])} / {_fmt(shown["none"])} of {shown["n"]}'
+                         f' (a number on two balls in {shown["frames_number_twice"]} frames)'))
     for name, sub in sorted(metrics.get('by_dataset', {}).items()):
         sb = sub['balls']
         values = (sb['precision'], sb['recall'], sb['f1'], sub['ap']['ball_ap'])

@@ -19,6 +19,9 @@ resumed is a fragmentation.
 - Speed error (m/s): | |v_pred| - |v_gt| | over matched pairs whose prediction gives
   "velocity_mps" (and the ground truth too), plus the velocity vector error, and the
   relative speed error of balls faster than 0.2 m/s.
+- Numbers shown (what a viewer reads on a ball): over matched pairs of a numbered ball (1-15)
+  whose prediction carries "number", the share showing its own number, another one, or none;
+  and the frames in which one number is shown on two predicted balls.
 - With process_video lines (they carry "events" and "tracks"): game events and tracks
   without a ball (game_events.py).
 """
@@ -66,6 +69,15 @@ def _frame_matches(cost, ok, gt_ids, hyp_ids, last_track) -> list[tuple[int, int
     return kept + [(free_g[g], free_h[h]) for g, h in sub]
 
 
+def _count_number(gt_ball, pred_ball, shown: dict) -> None:
+    """A numbered ball matched to a prediction that says which number it shows (None: it shows none)."""
+    truth = gt_ball.get('number')
+    if 'number' not in pred_ball or not isinstance(truth, int) or not 1 <= truth <= 15:
+        return
+    n = pred_ball['number']
+    shown['none' if n is None else 'right' if n == truth else 'wrong'] += 1
+
+
 def _speed_errors(gt_ball, pred_ball):
     if pred_ball.get('velocity_mps') is None or gt_ball.get('velocity_mps') is None:
         return None
@@ -90,6 +102,8 @@ def score_tracking(gt_frames: list[dict], pred_frames: list[dict], gate: float =
     distances, speed, velocity, fast = [], [], [], []
     last_track, tracked_history = {}, defaultdict(list)
     id_overlap = defaultdict(int)
+    shown = {'right': 0, 'wrong': 0, 'none': 0}
+    twice = 0
     for key, gt, pred in pairs:
         where = f'frame {key_label(key)}'
         gt_balls, pred_balls = visible_balls(gt), list((pred or {}).get('balls', []))
@@ -106,7 +120,10 @@ def score_tracking(gt_frames: list[dict], pred_frames: list[dict], gate: float =
         else:
             matches = []
         matched_g = {g for g, _ in matches}
+        numbers = [b['number'] for b in pred_balls if 'number' in b and b['number'] is not None]
+        twice += len(set(numbers)) < len(numbers)
         for g, h in matches:
+            _count_number(gt_balls[g], pred_balls[h], shown)
             gid, hid = gt_ids[g], hyp_ids[h]
             if gid in last_track and last_track[gid] != hid:
                 switches += 1
@@ -141,6 +158,10 @@ def score_tracking(gt_frames: list[dict], pred_frames: list[dict], gate: float =
         'speed_error_mps': summary(speed), 'velocity_error_mps': summary(velocity),
         f'relative_speed_error_over_{FAST_MPS}mps': relative_speed_errors(fast),
     }
+    labelled = sum(shown.values())
+    if labelled:
+        out['numbers_shown'] = {'n': labelled, **{k: v / labelled for k, v in shown.items()},
+                                'frames_number_twice': twice}
     events = score_events(pairs, id_map)
     if events:
         out['events'] = events

@@ -101,7 +101,9 @@ def row(name: str, every: int, m: dict) -> dict:
                 'longest_without_ball_s'),
             'speed_rel_median': rel.get('median'), 'pockets_right': pockets.get('right_ball_and_pocket'),
             'pockets_expected': pockets.get('n_gt'), 'pockets_extra': pockets.get('extra'),
-            'shot_started': delays('shot_started'), 'balls_stopped': delays('balls_stopped')}
+            'shot_started': delays('shot_started'), 'balls_stopped': delays('balls_stopped'),
+            'numbers_shown': {k: round(v, 4) if isinstance(v, float) else v
+                              for k, v in (m.get('numbers_shown') or {}).items()} or None}
 
 
 def main(argv=None) -> int:

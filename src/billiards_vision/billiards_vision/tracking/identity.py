@@ -5,11 +5,17 @@
 Each detection votes for its type and number with its type confidence; the
 track's label is the heaviest vote, decided only once it carries enough weight,
 so one bad classification neither flips an identity nor blocks an association.
+Each number is on the table once: `assign_numbers` gives the reported tracks their
+numbers together, so a ball misread the same way for seconds (the 12 read as 10 in a
+rack: purple and blue) shows its own number or none, not the number another ball carries.
 """
 from __future__ import annotations
 
 from collections import defaultdict
 from typing import Optional
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
 
 from ..table_geometry import ball_type_of_number
 
@@ -107,6 +113,34 @@ class ClassVotes:
             cost += 0.7
         self._memo[key] = cost
         return cost
+
+
+KEEP_BONUS = 1.25   # a number shown in the last frame weighs this much more: near-equal claims do not flicker
+
+
+def assign_numbers(votes: list[ClassVotes], shown: list[Optional[int]], min_weight: float = 1.5,
+                   min_share: float = 0.6) -> list[Optional[int]]:
+    """The number each track shows, no number on two tracks: the assignment of numbers to tracks with the
+    largest vote weight (each number read at least min_weight and agreeing with the track's fused type;
+    KEEP_BONUS for the number it showed last). A track shows its assigned number when that holds min_share of
+    its votes for the numbers no other track was given; without a rival it is `ClassVotes.number()`."""
+    n_tracks = len(votes)
+    weight = np.zeros((n_tracks, 16))
+    for i, v in enumerate(votes):
+        kind = v.type()
+        for n, w in v.numbers.items():
+            if w >= min_weight and kind in ('unknown', ball_type_of_number(n)):
+                weight[i, n] = w * (KEEP_BONUS if n == shown[i] else 1.0)
+    out: list[Optional[int]] = [None] * n_tracks
+    if not weight.any():
+        return out
+    rows, cols = linear_sum_assignment(weight, maximize=True)
+    given = {int(n): int(i) for i, n in zip(rows, cols) if weight[i, n] > 0}
+    for n, i in given.items():
+        free = sum(w for k, w in votes[i].numbers.items() if given.get(k, i) == i)
+        if votes[i].numbers[n] >= min_share * free:
+            out[i] = n
+    return out
 
 
 def colour(number: int) -> int:

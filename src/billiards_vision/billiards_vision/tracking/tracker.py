@@ -37,7 +37,7 @@ from scipy.optimize import linear_sum_assignment
 from ..sim.physics import PhysicsParams, TablePhysics
 from ..table_geometry import BALL_RADIUS_M, TableGeometry
 from .filter import CUSHION_RESTITUTION, ROLLING_DECELERATION, BallFilter, Cushions, drift
-from .identity import ClassVotes
+from .identity import ClassVotes, assign_numbers
 from .motion import fit_stop_time
 
 MOVING, STATIONARY, OCCLUDED, POCKETED = 'moving', 'stationary', 'occluded', 'pocketed'
@@ -217,6 +217,7 @@ class Track:
     before: tuple = (None, None, 0.0, None)   # (position, velocity, dt, spin) before this frame's prediction
     seen_vel: np.ndarray = field(default_factory=lambda: np.zeros(2))   # velocity at the last detection [m/s]
     pending_start: Optional[tuple] = None   # (last time seen on its spot [s], distance off it [m]): once off (_correct)
+    shown: Optional[int] = None         # the number reported (Tracker._show_numbers: no number on two tracks)
 
     @property
     def pos(self) -> np.ndarray:
@@ -232,7 +233,7 @@ class Track:
 
     @property
     def number(self) -> Optional[int]:
-        return self.votes.number()
+        return self.shown
 
     @property
     def type_confidence(self) -> float:
@@ -344,7 +345,19 @@ class Tracker:
             elif not tr.confirmed and tr.moving and tr.hits >= p.confirm_hits + 2 and tr.obs.near_cue != BRIDGE:
                 self._revive(tr)
             self._update_state(tr, stamp)
+        self._show_numbers()
         return self.events.step(stamp)
+
+    def _show_numbers(self) -> None:
+        """Numbers of the reported tracks (pocketed ones still reported included) given together, each once;
+        a track not reported shows what its own votes say."""
+        reported = self.confirmed()
+        for tr, n in zip(reported, assign_numbers([t.votes for t in reported], [t.shown for t in reported])):
+            tr.shown = n
+        mine = {id(t) for t in reported}
+        for tr in self.tracks:
+            if id(tr) not in mine:
+                tr.shown = tr.votes.number()
 
     # ---------------------------------------------------------------- predict
     def _predict(self, tr: Track, stamp: float) -> None:

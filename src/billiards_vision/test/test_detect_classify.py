@@ -5,7 +5,7 @@ import cv2
 import numpy as np
 
 from billiards_vision.detection.balls import detect_balls
-from billiards_vision.detection.classify import classify_ball, side_probability
+from billiards_vision.detection.classify import classify_ball, rim_paint, side_probability
 from billiards_vision.detection.colors import estimate_cloth
 from billiards_vision.detection.params import BallParams, TableParams
 from billiards_vision.detection.table import detect_table
@@ -99,6 +99,21 @@ def test_least_coloured_colourless_ball_is_the_cue():
     _paint(image, 600.0, 300.0, r, (235, 240, 240))
     _, found = _detect(_broadcast_look(image))
     assert [b.type for b in found] == ['stripe', 'cue']
+
+
+def test_pole_on_stripe_rim_colour_without_the_cloth_in_the_ring():
+    """A purple 12 seen pole-on (its band a ring at the rim) on a teal cloth, its outline found a pixel and a half
+    off and a little small: the ring reaches the cloth, and purple averaged with teal is blue (the 10)."""
+    r = 12.0
+    image, _ = drawn_table()
+    _paint(image, 300.0, 250.0, r, (140, 45, 95), circle=(235, 240, 240), circle_radius=0.84)   # purple, BGR
+    _paint(image, 600.0, 250.0, r, (165, 70, 25), circle=(235, 240, 240), circle_radius=0.84)   # blue: the 10
+    hsv = cv2.cvtColor(image, cv2.COLOR_BGR2HSV)
+    cloth = estimate_cloth(image)
+    for a in np.radians(np.arange(0, 360, 45)):
+        dx, dy = 1.5 * np.cos(a), 1.5 * np.sin(a)
+        assert rim_paint(hsv, 300.0 + dx, 250.0 + dy, 0.95 * r, cloth, BallParams())[1] == 4, (dx, dy)
+        assert rim_paint(hsv, 600.0 + dx, 250.0 + dy, 0.95 * r, cloth, BallParams())[1] == 2, (dx, dy)
 
 
 def test_reported_confidence_ranks_typed_detections():

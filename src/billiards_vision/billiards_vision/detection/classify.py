@@ -224,7 +224,12 @@ def rim_paint(hsv: np.ndarray, cx: float, cy: float, r: float, cloth: Optional[C
         return 0.0, None
     floor = 0.6 * cloth.saturation if cloth is not None else 128.0
     paint = (ring[:, 1] >= floor) & (ring[:, 2] >= 60)
-    number = colour_number(ring[paint], params.maroon_max_value)[0] if paint.sum() >= 5 else None
+    # The colour from paint not of the cloth's hue: a detected outline a pixel off puts saturated cloth in the
+    # ring, and purple mixed with a teal cloth reads blue (random/1: a pole-on 12 read as 10 in 2 frames of 3).
+    # A ball painted in the cloth's hue keeps all its paint.
+    own = paint & (hue_distance(ring[:, 0], cloth.hue) >= 8) if cloth is not None else paint
+    use = own if own.sum() >= 5 else paint
+    number = colour_number(ring[use], params.maroon_max_value)[0] if use.sum() >= 5 else None
     return float(paint.mean()), number
 
 

@@ -3,13 +3,14 @@
 """overlay: tracks (ids, trails, velocity arrows) and the predicted shot, in the picture and in rviz."""
 
 import numpy as np
-from billiards_interfaces.msg import Ball, BallPath, ShotPrediction, Table, TrackedBall, TrackedBallArray
+from billiards_interfaces.msg import Ball, BallArray, BallPath, ShotPrediction, Table, TrackedBall, TrackedBallArray
 from geometry_msgs.msg import Point, Vector3
 from visualization_msgs.msg import Marker, MarkerArray
 
 from billiards_vision.nodes.overlay import Overlay
 from billiards_vision.ros.qos import LATCHED_QOS, RESULT_QOS
-from billiards_vision.web.overlay import OCCLUDED_BGR, PATH_BGR, TRACK_BGR, Scene, TrackMark, draw
+from billiards_vision.web.overlay import (OCCLUDED_BGR, PATH_BGR, TRACK_BGR, BallMark, Scene, TrackMark, draw,
+                                          label_from_tracks)
 from conftest import node_and_peer, wait_for
 
 DOMAIN = 84
@@ -73,3 +74,30 @@ def test_markers_carry_track_ids_and_predicted_paths():
         assert [t.label for t in scene.tracks] == ['#4'] and scene.tracks[0].arrow_to is not None
         assert scene.tracks[0].arrow_to[0] > 640 + 50       # 0.5 m/s x 0.3 s ahead along +x (px right)
         assert len(scene.paths) == 1
+
+
+def test_balls_show_their_tracks_numbers():
+    """The picture labels a ball with its track's number (fused over time, each number on one ball), not this
+    frame's read; a ball without a track there, or whose track has no number, keeps its read."""
+    balls = [BallMark(100, 100, 12, 'stripe', 10), BallMark(300, 100, 12, 'solid', 3),
+             BallMark(500, 100, 12, 'stripe', 9)]
+    label_from_tracks(balls, [(103, 98, 'stripe', 12), (330, 100, 'solid', 7), (500, 101, 'stripe', -1)])
+    assert [(b.kind, b.number) for b in balls] == [('stripe', 12), ('solid', 3), ('stripe', 9)]
+    label_from_tracks(balls, [])
+    assert balls[0].number == 12
+
+
+def test_node_labels_balls_with_track_numbers():
+    with node_and_peer(DOMAIN + 1, lambda ctx: Overlay(context=ctx), 'overlay_labels_peer') as (overlay, peer):
+        balls_pub = peer.create_publisher(BallArray, 'balls', RESULT_QOS)
+        tracks_pub = peer.create_publisher(TrackedBallArray, 'tracks', RESULT_QOS)
+        assert wait_for(lambda: balls_pub.get_subscription_count() and tracks_pub.get_subscription_count(), 10)
+        read = BallArray(balls=[Ball(x_px=640., y_px=360., radius_px=11., type=Ball.TYPE_STRIPE, number=10),
+                                Ball(x_px=200., y_px=150., radius_px=11., type=Ball.TYPE_SOLID, number=3)])
+        tracked = TrackedBallArray(balls=[TrackedBall(id=5, ball=Ball(x_px=641., y_px=360., radius_px=11.,
+                                                                      type=Ball.TYPE_STRIPE, number=12),
+                                                      state=TrackedBall.STATE_STATIONARY)])
+
+        def numbers():
+            return [b.number for b in overlay.scene(0.0).balls]
+        assert wait_for(lambda: balls_pub.publish(read) or tracks_pub.publish(tracked) or numbers() == [12, 3], 10)

@@ -38,7 +38,7 @@ from billiards_vision.ros.conversions import table_from_msg
 from billiards_vision.ros.node_main import run_node
 from billiards_vision.ros.node_params import Param, declare_parameters
 from billiards_vision.web.overlay import (BallMark, NewestResults, Scene, TrackMark, ball_colour, draw,
-                                          results_text)
+                                          label_from_tracks, results_text)
 from billiards_vision.ros.rate_gate import RateGate
 from billiards_vision.ros.qos import LATCHED_QOS, NEWEST_FRAME_QOS, RESULT_QOS, SENSOR_QOS
 from billiards_vision.table_geometry import BALL_RADIUS_M, BALL_TYPES, apply_homography
@@ -165,6 +165,14 @@ class Overlay(Node):
         self._track_scene(scene)
         return scene
 
+    def _track_labels(self, scene: Scene) -> None:
+        marks = []
+        for t in self.tracks.balls:
+            if t.state != TrackedBall.STATE_POCKETED:
+                kind = BALL_TYPES[t.ball.type] if t.ball.type < len(BALL_TYPES) else 'unknown'
+                marks.append((t.ball.x_px, t.ball.y_px, kind, t.ball.number))
+        label_from_tracks(scene.balls, marks)
+
     def results_line(self, stamp: float) -> str:
         balls_stamp, balls = self.results.get('balls')
         return results_text(None if balls is None else len(balls.balls),
@@ -255,6 +263,7 @@ class Overlay(Node):
 
     def _track_scene(self, scene: Scene):
         if self.tracks is not None:  # newest, as the balls; the corner text says how old
+            self._track_labels(scene)
             for t in self.tracks.balls:
                 if t.state == TrackedBall.STATE_POCKETED:
                     continue

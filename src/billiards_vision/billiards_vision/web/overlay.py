@@ -40,6 +40,20 @@ class BallMark:
     label: str = ''
 
 
+def label_from_tracks(balls: Sequence[BallMark], tracks: Sequence[tuple]) -> None:
+    """Each ball shows the number of the track on it (the tracker's, fused over time and each number on one
+    ball) instead of this frame's read: `tracks` are (x, y, kind, number) in px, number -1 when the tracker has
+    none. A ball with no track within its radius, or whose track has no number, keeps its own read."""
+    if not balls or not tracks:
+        return
+    at = np.array([(t[0], t[1]) for t in tracks], np.float64)
+    for b in balls:
+        d = np.hypot(at[:, 0] - b.x, at[:, 1] - b.y)
+        k = int(np.argmin(d))
+        if d[k] <= b.radius and tracks[k][3] >= 0:
+            b.kind, b.number = tracks[k][2], int(tracks[k][3])
+
+
 @dataclass
 class TrackMark:
     """A tracked ball: id label, recent image positions, where its velocity points (all px).

@@ -34,14 +34,14 @@ from visualization_msgs.msg import Marker, MarkerArray
 from billiards_interfaces.msg import BallArray, CueStick, ShotPrediction, Table, TrackedBall, TrackedBallArray
 
 from billiards_vision.ros import image_bridge
-from billiards_vision.ros.conversions import table_from_msg
+from billiards_vision.ros.conversions import TYPE_NAMES, table_from_msg
 from billiards_vision.ros.node_main import run_node
 from billiards_vision.ros.node_params import Param, declare_parameters
 from billiards_vision.web.overlay import (BallMark, NewestResults, Scene, TrackMark, ball_colour, draw,
                                           label_from_tracks, results_text)
 from billiards_vision.ros.rate_gate import RateGate
 from billiards_vision.ros.qos import LATCHED_QOS, NEWEST_FRAME_QOS, RESULT_QOS, SENSOR_QOS
-from billiards_vision.table_geometry import BALL_RADIUS_M, BALL_TYPES, apply_homography
+from billiards_vision.table_geometry import BALL_RADIUS_M, apply_homography
 
 PARAMS = [
     Param('max_rate', 30.0, 'highest rate of vision/image_annotated [Hz]; below it, the camera rate',
@@ -156,22 +156,14 @@ class Overlay(Node):
             scene.corners = np.asarray(self.table.corners_px, np.float64).reshape(4, 2)
             scene.pockets = [(p.x_px, p.y_px, p.radius_px) for p in self.table.pockets]
         if self.balls is not None:
-            scene.balls = [BallMark(b.x_px, b.y_px, b.radius_px, BALL_TYPES[b.type] if b.type < len(BALL_TYPES)
-                                    else 'unknown', b.number) for b in self.balls.balls]
+            scene.balls = [BallMark(b.x_px, b.y_px, b.radius_px, TYPE_NAMES.get(b.type, 'unknown'), b.number)
+                           for b in self.balls.balls]
         if self.cue is not None and self.cue.found:
             scene.cue_tip = (self.cue.tip_px.x, self.cue.tip_px.y)
             scene.cue_butt = (self.cue.butt_px.x, self.cue.butt_px.y)
         scene.text = self.results_line(stamp)
         self._track_scene(scene)
         return scene
-
-    def _track_labels(self, scene: Scene) -> None:
-        marks = []
-        for t in self.tracks.balls:
-            if t.state != TrackedBall.STATE_POCKETED:
-                kind = BALL_TYPES[t.ball.type] if t.ball.type < len(BALL_TYPES) else 'unknown'
-                marks.append((t.ball.x_px, t.ball.y_px, kind, t.ball.number))
-        label_from_tracks(scene.balls, marks)
 
     def results_line(self, stamp: float) -> str:
         balls_stamp, balls = self.results.get('balls')
@@ -215,8 +207,7 @@ class Overlay(Node):
                 m = self._marker('balls', i, Marker.SPHERE, self.balls.header)
                 m.pose.position = Point(x=ball.position.x, y=ball.position.y, z=BALL_RADIUS_M)
                 m.scale.x = m.scale.y = m.scale.z = 2 * BALL_RADIUS_M
-                kind = BALL_TYPES[ball.type] if ball.type < len(BALL_TYPES) else 'unknown'
-                m.color = _rgba(ball_colour(ball.number, kind))
+                m.color = _rgba(ball_colour(ball.number, TYPE_NAMES.get(ball.type, 'unknown')))
                 markers.markers.append(m)
         if self.cue is not None and self.cue.found and self.cue.tip_valid:
             m = self._marker('cue', 0, Marker.ARROW, self.cue.header)
@@ -263,10 +254,11 @@ class Overlay(Node):
 
     def _track_scene(self, scene: Scene):
         if self.tracks is not None:  # newest, as the balls; the corner text says how old
-            self._track_labels(scene)
+            numbers = []    # (x, y, kind, number) of the tracks on the table: the balls' labels
             for t in self.tracks.balls:
                 if t.state == TrackedBall.STATE_POCKETED:
                     continue
+                numbers.append((t.ball.x_px, t.ball.y_px, TYPE_NAMES.get(t.ball.type, 'unknown'), t.ball.number))
                 arrow = None
                 speed = math.hypot(t.velocity.x, t.velocity.y)
                 if self.table is not None and speed > 0.05 and self.params['arrow_seconds'] > 0:
@@ -277,6 +269,7 @@ class Overlay(Node):
                 trail = list(self.trails.get(t.id, ()))[-keep:] if keep else []
                 scene.tracks.append(TrackMark(t.ball.x_px, t.ball.y_px, f'#{t.id}', trail, arrow,
                                               occluded=t.state == TrackedBall.STATE_OCCLUDED))
+            label_from_tracks(scene.balls, numbers)
         if self.table is not None and self.prediction is not None:
             for path in self.prediction.paths:
                 if len(path.points) >= 2:

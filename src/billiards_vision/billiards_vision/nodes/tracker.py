@@ -25,7 +25,7 @@ from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from geometry_msgs.msg import Point, Vector3
 from rclpy.node import Node
 
-from billiards_vision.ros.conversions import TYPE_CODES
+from billiards_vision.ros.conversions import TYPE_CODES, TYPE_NAMES
 from billiards_vision.ros.node_main import run_node
 from billiards_vision.ros.node_params import Param, declare_parameters
 from billiards_vision.ros.qos import LATCHED_QOS, RESULT_QOS
@@ -38,7 +38,6 @@ from billiards_vision.tracking.tracker import MOVING, OCCLUDED, POCKETED, Observ
 
 STATES = {MOVING: TrackedBall.STATE_MOVING, OCCLUDED: TrackedBall.STATE_OCCLUDED,
           POCKETED: TrackedBall.STATE_POCKETED}
-TYPE_NAMES = {v: k for k, v in TYPE_CODES.items()}
 _DEFAULTS = tracking_params.defaults()
 PARAMS = [Param(name, _DEFAULTS[name], desc, range=rng) for name, (desc, rng) in tracking_params.KNOBS.items()] + [
     Param('cue_max_age_s', 0.5, 'a cue message further than this from the balls stamp is not used [s]',

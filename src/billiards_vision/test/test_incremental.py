@@ -10,7 +10,8 @@ import numpy as np
 
 from billiards_vision.detection.balls import BallDetection
 from billiards_vision.detection import incremental
-from billiards_vision.detection.incremental import IncrementalBallDetector, IncrementalParams, tile_rectangles
+from billiards_vision.detection.incremental import (IncrementalBallDetector, IncrementalParams, crop_box, merge_areas,
+                                                    tile_rectangles)
 from billiards_vision.detection.params import BallParams, TableParams
 from billiards_vision.detection.table import DerivedArrays, detect_table
 from billiards_vision.sim import SyntheticTable
@@ -108,6 +109,27 @@ def test_tile_rectangles_cover_exactly_the_changed_tiles():
         cover[r0:r1, c0:c1] = True
     assert (cover == tiles).all()
     assert (1, 1, 4, 3) in rects
+
+
+def test_neighbouring_areas_are_searched_as_one_crop_only_where_it_costs_less():
+    size, margin = (1280, 720), 30
+    left, right = (100, 100, 148, 148), (196, 100, 244, 148)     # a tile apart: their crops overlap
+    far = (1000, 600, 1048, 648)
+    assert sorted(merge_areas([left, right, far], margin, size, 0.0)) == [(100, 100, 244, 148), far]
+    # Apart by more than their margins, two crops cost fewer pixels than one: joined only when a
+    # crop's fixed cost is worth the pixels in between.
+    apart = (300, 100, 348, 148)
+    assert sorted(merge_areas([left, apart], margin, size, 0.0)) == [left, apart]
+    assert merge_areas([left, apart], margin, size, 40000.0) == [(100, 100, 348, 148)]
+    # Every area ends up inside one searched area; crops stay inside the picture.
+    areas = [(40 * k, 30 * (k % 4), 40 * k + 48, 30 * (k % 4) + 48) for k in range(30)]
+    merged = merge_areas(areas, margin, size, 40000.0)
+    assert len(merged) < len(areas)
+    for a in areas:
+        assert any(m[0] <= a[0] and m[1] <= a[1] and a[2] <= m[2] and a[3] <= m[3] for m in merged)
+    for m in merged:
+        x0, y0, x1, y1 = crop_box(m, margin, size)
+        assert 0 <= x0 < x1 <= size[0] and 0 <= y0 < y1 <= size[1]
 
 
 def test_cue_aiming_balls_stay_where_a_full_search_puts_them():

@@ -40,6 +40,8 @@ NODE_PARAMS = [
           'moved more than this (0..255)', range=(1.0, 255.0)),
     Param('tile_balls', 2.0, 'side of the tiles searched again where the picture changed [ball diameters]',
           range=(0.5, 20.0)),
+    Param('crop_cost_px', 40000.0, 'fixed cost of searching one more crop, in pixels searched: two changed areas '
+          'are searched as one crop when it is no larger than the two apart plus this', range=(0.0, 1e7)),
     Param('sweep_frames', 60, 'frames in which the whole table is searched again slice by slice without '
           'change (0 = no sweep)', range=(0, 100000)),
 ]

@@ -136,10 +136,11 @@ def tile_rectangles(tiles: np.ndarray) -> list[tuple[int, int, int, int]]:
     return out
 
 
-def crop_box(area: tuple, margin: int, size: tuple) -> tuple:
-    """The crop searched for an inner area (x0, y0, x1, y1): grown by `margin`, clipped to size (W, H)."""
-    W, H = size
-    return max(0, area[0] - margin), max(0, area[1] - margin), min(W, area[2] + margin), min(H, area[3] + margin)
+def crop_box(area, margin: int, size: tuple) -> np.ndarray:
+    """The crop searched for an inner area (x0, y0, x1, y1), or for each of an array of them (..., 4):
+    grown by `margin`, clipped to size (W, H)."""
+    a = np.asarray(area, dtype=np.int64)
+    return np.concatenate([np.maximum(a[..., :2] - margin, 0), np.minimum(a[..., 2:] + margin, size)], axis=-1)
 
 
 def merge_areas(areas: list, margin: int, size: tuple, crop_cost_px: float) -> list:
@@ -153,9 +154,8 @@ def merge_areas(areas: list, margin: int, size: tuple, crop_cost_px: float) -> l
     boxes = np.array(areas, dtype=np.int64).reshape(-1, 4)
 
     def crop_px(b):
-        x0, y0 = np.maximum(b[..., 0] - margin, 0), np.maximum(b[..., 1] - margin, 0)
-        x1, y1 = np.minimum(b[..., 2] + margin, size[0]), np.minimum(b[..., 3] + margin, size[1])
-        return (x1 - x0) * (y1 - y0)
+        c = crop_box(b, margin, size)
+        return (c[..., 2] - c[..., 0]) * (c[..., 3] - c[..., 1])
     while len(boxes) > 1:
         a, b = boxes[:, None, :], boxes[None, :, :]
         union = np.concatenate([np.minimum(a[..., :2], b[..., :2]), np.maximum(a[..., 2:], b[..., 2:])], axis=-1)
@@ -448,7 +448,7 @@ class IncrementalBallDetector:
         found, seen_in_band = [], []
         for area in areas:
             ix0, iy0, ix1, iy1 = area
-            out = self._search(image, table, crop_box(area, lay.margin, (W, H)), area)
+            out = self._search(image, table, tuple(int(v) for v in crop_box(area, lay.margin, (W, H))), area)
             found += [b for b in out if ix0 <= b.x < ix1 and iy0 <= b.y < iy1]
             if area is band:
                 seen_in_band = out
